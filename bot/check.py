@@ -23,8 +23,7 @@ def _describe(source: SourceConfig, items, registry: WardRegistry) -> list[str]:
     newest = sorted(items, key=lambda item: item.published_at, reverse=True)[:SHOWN]
     for item in newest:
         wards = ", ".join(
-            registry.get(code).display_name if registry.get(code) else code
-            for code in item.wards
+            registry.get(code).display_name if registry.get(code) else code for code in item.wards
         )
         guessed = " (date guessed)" if item.date_guessed else ""
         lines.append(f"  - {format_local(item.published_at)}{guessed} | {item.title}")
@@ -38,8 +37,14 @@ async def check_source(fetcher: Fetcher, config: Config, source: SourceConfig, r
     now = datetime.now(UTC)
     try:
         read = await read_source(
-            fetcher, source, config.polling, etag=None, last_modified=None, seen=set(),
-            first_poll=True, now=now,
+            fetcher,
+            source,
+            config.polling,
+            etag=None,
+            last_modified=None,
+            seen=set(),
+            first_poll=True,
+            now=now,
         )
     except (SourceError, ValueError) as exc:
         return False, [f"[FAILED] {source.name} ({source.kind}) {source.url}: {exc}"]

@@ -118,11 +118,15 @@ def registry_for(config: Config):
         raise SetupError(f"wards: {exc}") from exc
 
 
-async def backup(config: Config, target: Path) -> int:
-    if not config.storage.path.exists():
-        raise SetupError(f"{config.storage.path}: database not found")
+def _check_backup_paths(source: Path, target: Path) -> None:
+    if not source.exists():
+        raise SetupError(f"{source}: database not found")
     if target.exists():
         raise SetupError(f"{target}: already exists; choose a new file")
+
+
+async def backup(config: Config, target: Path) -> int:
+    _check_backup_paths(config.storage.path, target)
     db = await Database.open(config.storage.path)
     try:
         await db.backup(target)

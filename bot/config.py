@@ -55,6 +55,7 @@ class DeliveryConfig:
     per_chat_interval: float = 1.0
     group_per_minute: int = 20
     max_attempts: int = 8
+    retry_delay: float = 2.0
     digest_threshold: int = 3
     link_preview: bool = False
 
@@ -236,6 +237,7 @@ def _delivery(t: _Table) -> DeliveryConfig:
         per_chat_interval=t.number("per_chat_interval", d.per_chat_interval),
         group_per_minute=t.integer("group_per_minute", d.group_per_minute, minimum=1),
         max_attempts=t.integer("max_attempts", d.max_attempts, minimum=1),
+        retry_delay=t.number("retry_delay", d.retry_delay, minimum=0.01),
         digest_threshold=t.integer("digest_threshold", d.digest_threshold, minimum=1),
         link_preview=t.take("link_preview", bool, d.link_preview),
     )

@@ -44,6 +44,7 @@ LIMITED_METHODS = frozenset(
 )
 # Clocks of the bot and of Telegram are not the same; keep this far from the edge.
 MARGIN = 0.015
+RELATIVE_MARGIN = 0.01
 GROUP_WINDOW = 60.0
 PRUNE_EVERY = 10_000
 
@@ -65,7 +66,7 @@ class SendGovernor:
     ) -> None:
         self.clock = clock
         self._burst = max(1, int(per_second))
-        self._window = self._burst / per_second + MARGIN
+        self._window = self._burst / per_second * (1 + RELATIVE_MARGIN) + MARGIN
         self._recent: deque[float] = deque(maxlen=self._burst)
         self._chat_interval = per_chat_interval + MARGIN if per_chat_interval > 0 else 0.0
         self._group_burst = group_per_minute

@@ -61,6 +61,14 @@ def migration_files() -> list[tuple[int, str, str]]:
     return found
 
 
+def _probe(path: Path) -> None:
+    probe = sqlite3.connect(path)
+    try:
+        probe.execute("PRAGMA schema_version").fetchone()
+    finally:
+        probe.close()
+
+
 async def _connect(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -87,6 +95,9 @@ class Database:
         try:
             if path.parent and not path.parent.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
+            # Probe synchronously first: a failed aiosqlite connect leaves its thread to
+            # report to an event loop that may be gone by then.
+            await asyncio.to_thread(_probe, path)
             writer = await _connect(path)
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"{path}: cannot open database ({exc})") from exc

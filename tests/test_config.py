@@ -49,17 +49,28 @@ def test_token_from_environment_wins():
         ({**MINIMAL, "telegram": {"token": "1:a", "language": "fr"}}, "telegram.language"),
         ({**MINIMAL, "telegram": {"token": "1:a", "admins": ["x"]}}, "telegram.admins[0]"),
         (
-            {**MINIMAL, "sources": [{"name": "a", "kind": "rss", "url": "http://x"},
-                                    {"name": "b", "kind": "atom", "url": "http://x"}]},
+            {
+                **MINIMAL,
+                "sources": [
+                    {"name": "a", "kind": "rss", "url": "http://x"},
+                    {"name": "b", "kind": "atom", "url": "http://x"},
+                ],
+            },
             "sources[1].kind",
         ),
-        ({**MINIMAL, "sources": [{"name": "A B", "kind": "rss", "url": "http://x"}]},
-         "sources[0].name"),
+        (
+            {**MINIMAL, "sources": [{"name": "A B", "kind": "rss", "url": "http://x"}]},
+            "sources[0].name",
+        ),
         ({**MINIMAL, "sources": [{"name": "a", "kind": "rss"}]}, "sources[0].url"),
-        ({**MINIMAL, "sources": [{"name": "a", "kind": "rss", "url": "ftp://x"}]},
-         "sources[0].url"),
-        ({**MINIMAL, "sources": [{"name": "a", "kind": "rss", "url": "http://x", "itme": "p"}]},
-         "sources[0].itme"),
+        (
+            {**MINIMAL, "sources": [{"name": "a", "kind": "rss", "url": "ftp://x"}]},
+            "sources[0].url",
+        ),
+        (
+            {**MINIMAL, "sources": [{"name": "a", "kind": "rss", "url": "http://x", "itme": "p"}]},
+            "sources[0].itme",
+        ),
         ({**MINIMAL, "wards": {"custom": [{"name": "X", "alias": []}]}}, "wards.custom[0].alias"),
         ({**MINIMAL, "admins": [{"user_id": 1, "wards": []}]}, "admins[0].wards"),
     ],
@@ -94,8 +105,12 @@ def run_cli(*args: str, env_token: str | None = None) -> subprocess.CompletedPro
     if env_token:
         env["WARDNEWS_TOKEN"] = env_token
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
-        cwd=REPO, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
     )
 
 
@@ -150,5 +165,5 @@ def test_example_is_every_key_the_loader_knows():
         assert section in data
     for key in ("max_pages", "concurrency", "max_backoff", "max_bytes"):
         assert f"\n{key} =" in text
-    for key in ("max_attempts", "digest_threshold", "link_preview"):
+    for key in ("max_attempts", "retry_delay", "digest_threshold", "link_preview"):
         assert f"\n{key} =" in text

@@ -22,11 +22,22 @@ from storage.records import StoredItem
 T = catalogue("vi")
 
 
-def item(title="Họp tổ dân phố", summary="Ngày 29/12/2020, phường tổ chức hội nghị.",
-         url="https://example.gov.vn/tin/1", wards=("00226",), guessed=False) -> StoredItem:
+def item(
+    title="Họp tổ dân phố",
+    summary="Ngày 29/12/2020, phường tổ chức hội nghị.",
+    url="https://example.gov.vn/tin/1",
+    wards=("00226",),
+    guessed=False,
+) -> StoredItem:
     return StoredItem(
-        id=1, source="s", url=url, title=title, summary=summary, author=None,
-        published_at=datetime(2021, 1, 4, 10, 44, tzinfo=UTC), date_guessed=guessed,
+        id=1,
+        source="s",
+        url=url,
+        title=title,
+        summary=summary,
+        author=None,
+        published_at=datetime(2021, 1, 4, 10, 44, tzinfo=UTC),
+        date_guessed=guessed,
         wards=wards,
     )
 

@@ -16,10 +16,19 @@ from storage.records import NewItem
 
 def new_item(url: str, title: str, *, wards=("w1",), body="", guid=None, source="s1") -> NewItem:
     return NewItem(
-        source=source, key=guid or url, url=url, guid=guid, title=title, title_key=fold(title),
-        summary=body[:100], body=body, author=None,
-        published_at=datetime(2026, 11, 20, 3, 0, tzinfo=UTC), date_guessed=False,
-        wards=tuple(wards), content_hash=str(hash((title, body))),
+        source=source,
+        key=guid or url,
+        url=url,
+        guid=guid,
+        title=title,
+        title_key=fold(title),
+        summary=body[:100],
+        body=body,
+        author=None,
+        published_at=datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
+        date_guessed=False,
+        wards=tuple(wards),
+        content_hash=str(hash((title, body))),
     )
 
 
@@ -48,8 +57,9 @@ def test_migrations_are_numbered_and_split():
     files = migration_files()
     assert files[0][1] == "001_initial.sql"
     statements = split_statements(files[0][2])
-    assert all(sqlite3.complete_statement(s + ";" if not s.endswith(";") else s)
-               for s in statements)
+    assert all(
+        sqlite3.complete_statement(s + ";" if not s.endswith(";") else s) for s in statements
+    )
     assert any("items_fts" in s for s in statements)
 
 
@@ -70,8 +80,9 @@ async def test_unopenable_database_is_a_storage_error(tmp_path):
 async def test_write_rolls_back_on_error(db):
     with pytest.raises(RuntimeError):
         async with db.write() as conn:
-            await conn.execute("INSERT INTO chats (id, type, created_at, updated_at)"
-                               " VALUES (1, 'private', 0, 0)")
+            await conn.execute(
+                "INSERT INTO chats (id, type, created_at, updated_at) VALUES (1, 'private', 0, 0)"
+            )
             raise RuntimeError("boom")
     assert await chats.get_chat(db, 1) is None
 
@@ -81,8 +92,9 @@ async def test_write_rolls_back_on_cancellation(db):
 
     async def writer():
         async with db.write() as conn:
-            await conn.execute("INSERT INTO chats (id, type, created_at, updated_at)"
-                               " VALUES (2, 'private', 0, 0)")
+            await conn.execute(
+                "INSERT INTO chats (id, type, created_at, updated_at) VALUES (2, 'private', 0, 0)"
+            )
             started.set()
             await asyncio.Event().wait()
 
@@ -157,7 +169,7 @@ async def test_claim_mark_and_recover(db):
     item_id = await store(db, new_item("https://a/1", "X"))
     async with db.write() as conn:
         await outbox.enqueue_item(conn, item_id, ["w1"], 1, 0)
-    (row, _), = await outbox.due_deliveries(db, 1e12, 10)
+    ((row, _),) = await outbox.due_deliveries(db, 1e12, 10)
     assert await outbox.claim(db, [row.id]) == [row.id]
     assert await outbox.claim(db, [row.id]) == []  # already being sent
     assert await outbox.recover_in_flight(db) == 1

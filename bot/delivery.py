@@ -1,0 +1,349 @@
+"""The delivery worker: sends what the outbox owes, within Telegram's limits.
+
+Rows are loaded from SQLite into one lane per chat. A heap knows when each
+lane may send next (the per-chat interval, a group's minute, a 429 pause, a
+retry's back-off); ready lanes are served in turn, news and broadcasts
+alternating, each send waiting for the global window of the `SendGovernor`.
+At most `window` sends are in flight; each row is claimed (`sending`) before
+its send and marked right after, so a crash repeats at most those.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+
+from bot.sender import Sender
+from bot.services import Services
+from storage import chats, outbox
+from storage.records import Delivery
+
+log = logging.getLogger(__name__)
+
+LOAD_CHUNK = 5000
+MAX_LOADED = 50_000
+IDLE_CHECK = 5.0
+BACKOFF_CAP = 300.0
+STOP_GRACE = 10.0
+GLOBAL_429_SPAN = 1.0
+
+Outcome = Callable[[Delivery, str], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Lane:
+    """What one chat is owed, in order, and when it may next be sent to."""
+
+    chat_id: int
+    rows: deque[tuple[Delivery, float]] = field(default_factory=deque)
+    not_before: float = 0.0
+    token: int = 0
+    busy: bool = False
+
+    def head_kind(self) -> str:
+        return "broadcast" if self.rows and self.rows[0][0].broadcast_id else "news"
+
+
+class DeliveryWorker:
+    def __init__(self, svc: Services, bot: Bot, *, window: int = 8) -> None:
+        self.svc = svc
+        self.db = svc.db
+        self.governor = svc.governor
+        self.limits = svc.config.delivery
+        self.sender = Sender(svc, bot)
+        self.clock = self.governor.clock
+        self.window = window
+        self.outcome_hooks: list[Outcome] = []
+        self._lanes: dict[int, Lane] = {}
+        self._heap: list[tuple[float, int, int, int]] = []
+        self._ready: dict[str, deque[Lane]] = {"news": deque(), "broadcast": deque()}
+        self._turn = itertools.cycle(("news", "broadcast"))
+        self._seq = itertools.count()
+        self._known: set[int] = set()
+        self._cursor = 0
+        self._new_rows = True
+        self._last_load = 0.0
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(window)
+        self._inflight: set[asyncio.Task] = set()
+        self._task: asyncio.Task | None = None
+        self._recent_429: deque[tuple[float, int]] = deque(maxlen=8)
+        self.sent = 0
+
+    # --- lifecycle ------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="delivery")
+
+    def wake(self) -> None:
+        """New rows were committed: look for them now."""
+        self._new_rows = True
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop taking rows; let sends in flight finish (their rows stay safe if not)."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        if self._inflight:
+            _, pending = await asyncio.wait(self._inflight, timeout=STOP_GRACE)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        # Rows whose send was cut off go back to pending for the next start.
+        await outbox.recover_in_flight(self.db)
+
+    @property
+    def _loaded(self) -> int:
+        return len(self._known)
+
+    # --- the loop -------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery loop error; retrying in a second")
+                await self._sleep(1.0)
+
+    async def _step(self) -> None:
+        self._wake.clear()
+        stale = self.clock() - self._last_load > IDLE_CHECK
+        if (self._new_rows or stale) and self._loaded < MAX_LOADED // 2:
+            self._new_rows = False
+            self._last_load = self.clock()
+            await self._load()
+        lane = self._next_lane()
+        if lane is None:
+            await self._sleep(self._idle_wait())
+            return
+        now = self.clock()
+        wait = max(self.governor.global_ready_at(), self.governor.chat_ready_at(lane.chat_id))
+        if wait > now:
+            self._schedule(lane, max(wait, lane.not_before), front=True)
+            await self._sleep(min(wait - now, IDLE_CHECK))
+            return
+        await self._slots.acquire()
+        rows = self._take(lane)
+        lane.busy = True
+        task = asyncio.create_task(self._deliver(lane, rows))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def _sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    def _idle_wait(self) -> float:
+        if self._heap:
+            return max(0.0, min(self._heap[0][0] - self.clock(), IDLE_CHECK))
+        return IDLE_CHECK
+
+    async def _load(self) -> None:
+        """Bring pending rows from the database into the lanes."""
+        while self._loaded < MAX_LOADED:
+            now_wall = time.time()
+            rows = await outbox.due_deliveries(self.db, float("inf"), LOAD_CHUNK, self._cursor)
+            if not rows:
+                return
+            now = self.clock()
+            for delivery, due_wall in rows:
+                self._cursor = max(self._cursor, delivery.id)
+                if delivery.id not in self._known:
+                    self._add(delivery, now + max(0.0, due_wall - now_wall))
+            if len(rows) < LOAD_CHUNK:
+                return
+
+    def _add(self, delivery: Delivery, due: float) -> None:
+        lane = self._lanes.get(delivery.chat_id)
+        if lane is None:
+            lane = self._lanes[delivery.chat_id] = Lane(delivery.chat_id)
+        lane.rows.append((delivery, due))
+        self._known.add(delivery.id)
+        if len(lane.rows) == 1 and not lane.busy:
+            self._schedule(lane, max(due, lane.not_before))
+
+    def _schedule(self, lane: Lane, at: float, front: bool = False) -> None:
+        lane.token += 1
+        seq = -1 if front else next(self._seq)
+        heapq.heappush(self._heap, (at, seq, lane.chat_id, lane.token))
+
+    def _next_lane(self) -> Lane | None:
+        now = self.clock()
+        while self._heap and self._heap[0][0] <= now:
+            _, _, chat_id, token = heapq.heappop(self._heap)
+            lane = self._lanes.get(chat_id)
+            if lane is None or lane.token != token or lane.busy or not lane.rows:
+                continue
+            lane.token += 1
+            self._ready[lane.head_kind()].append(lane)
+        for _ in range(2):
+            queue = self._ready[next(self._turn)]
+            if queue:
+                return queue.popleft()
+        return None
+
+    def _take(self, lane: Lane) -> list[Delivery]:
+        """The head row, or every item row of the head's poll when they make a digest."""
+        head, _ = lane.rows.popleft()
+        taken = [head]
+        if head.item_id is not None and head.batch is not None:
+            same = [r for r, _ in lane.rows if r.item_id is not None and r.batch == head.batch]
+            if len(same) + 1 > self.limits.digest_threshold:
+                ids = {r.id for r in same}
+                lane.rows = deque(x for x in lane.rows if x[0].id not in ids)
+                taken.extend(same)
+        return taken
+
+    def _requeue(self, lane: Lane, rows: list[Delivery], due: float) -> None:
+        for delivery in reversed(rows):
+            lane.rows.appendleft((delivery, due))
+
+    def _forget_finished(self, lane: Lane, rows: list[Delivery]) -> None:
+        """Rows that left memory for good (sent, failed, dropped) are no longer known."""
+        waiting = {d.id for d, _ in lane.rows}
+        self._known.difference_update(r.id for r in rows if r.id not in waiting)
+
+    def _release_lane(self, lane: Lane) -> None:
+        lane.busy = False
+        if lane.rows:
+            due = max(lane.rows[0][1], lane.not_before)
+            self._schedule(lane, due)
+        else:
+            self._lanes.pop(lane.chat_id, None)
+        self._wake.set()
+
+    # --- one send -------------------------------------------------------
+
+    async def _deliver(self, lane: Lane, rows: list[Delivery]) -> None:
+        status = "failed"
+        try:
+            ids = await outbox.claim(self.db, [r.id for r in rows])
+            rows = [r for r in rows if r.id in set(ids)]
+            if not rows:
+                return
+            # Counted right before the request leaves, so that the claim's wait for
+            # the database does not skew the timing Telegram sees.
+            await self.governor.acquire(lane.chat_id)
+            status = await self._attempt(lane, rows)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("delivery to chat %s failed unexpectedly", lane.chat_id)
+            await self._retry(lane, rows, "internal error")
+            status = "retry"
+        finally:
+            self._slots.release()
+            self._forget_finished(lane, rows)
+            self._release_lane(lane)
+        if status != "retry":
+            for row in rows:
+                for hook in self.outcome_hooks:
+                    await hook(row, status)
+
+    async def _attempt(self, lane: Lane, rows: list[Delivery]) -> str:
+        ids = [r.id for r in rows]
+        try:
+            message_id = await self.sender.send(rows)
+        except RetryAfter as exc:
+            await self._on_429(lane, rows, _seconds(exc.retry_after))
+            return "retry"
+        except ChatMigrated as exc:
+            await self._on_migrated(lane, rows, exc.new_chat_id)
+            return "retry"
+        except Forbidden as exc:
+            return await self._drop_chat(lane, str(exc))
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                return await self._drop_chat(lane, str(exc))
+            log.error("chat %s refused delivery %s: %s", lane.chat_id, ids, exc)
+            await outbox.mark_failed(self.db, ids, str(exc)[:300])
+            return "failed"
+        except TelegramError as exc:
+            return await self._retry(lane, rows, str(exc)[:300])
+        await outbox.mark_sent(self.db, [(row_id, message_id) for row_id in ids])
+        self.sent += len(ids)
+        return "sent"
+
+    async def _retry(self, lane: Lane, rows: list[Delivery], error: str) -> str:
+        """A transient failure: back off and try again, up to max_attempts."""
+        attempts = max(r.attempts for r in rows) + 1
+        ids = [r.id for r in rows]
+        if attempts >= self.limits.max_attempts:
+            log.warning(
+                "giving up on %s to chat %s after %d tries: %s", ids, lane.chat_id, attempts, error
+            )
+            await outbox.mark_failed(self.db, ids, error)
+            return "failed"
+        base = self.limits.retry_delay * 2.0 ** (attempts - 1)
+        delay = min(BACKOFF_CAP, base) * random.uniform(0.8, 1.2)
+        await outbox.release(self.db, ids, time.time() + delay, error, count=True)
+        retried = [_with_attempts(r, attempts) for r in rows]
+        self._requeue(lane, retried, self.clock() + delay)
+        lane.not_before = max(lane.not_before, self.clock() + delay)
+        return "retry"
+
+    async def _on_429(self, lane: Lane, rows: list[Delivery], seconds: float) -> None:
+        now = self.clock()
+        log.warning("429 for chat %s: waiting %.1f s", lane.chat_id, seconds)
+        self.governor.pause_chat(lane.chat_id, seconds)
+        self._recent_429.append((now, lane.chat_id))
+        others = {c for t, c in self._recent_429 if now - t < GLOBAL_429_SPAN}
+        if len(others) > 1:
+            self.governor.pause_all(seconds)
+        lane.not_before = now + seconds
+        await outbox.release(
+            self.db, [r.id for r in rows], time.time() + seconds, "429", count=False
+        )
+        self._requeue(lane, rows, now + seconds)
+
+    async def _on_migrated(self, lane: Lane, rows: list[Delivery], new_id: int) -> None:
+        log.info("chat %s moved to %s; its deliveries follow", lane.chat_id, new_id)
+        await outbox.release(self.db, [r.id for r in rows], time.time(), "migrated", count=False)
+        await chats.migrate_chat(self.db, lane.chat_id, new_id)
+        self._known.difference_update(d.id for d, _ in lane.rows)
+        self._known.difference_update(r.id for r in rows)
+        lane.rows.clear()
+        self._cursor = 0  # reload: the rows now belong to the new chat id
+        self._new_rows = True
+
+    async def _drop_chat(self, lane: Lane, reason: str) -> str:
+        dropped = await chats.deactivate_chat(self.db, lane.chat_id, reason[:200])
+        log.info(
+            "chat %s blocked or gone (%s): deactivated, %d rows dropped",
+            lane.chat_id,
+            reason,
+            dropped,
+        )
+        for delivery, _ in lane.rows:
+            for hook in self.outcome_hooks:
+                await hook(delivery, "blocked")
+        self._known.difference_update(d.id for d, _ in lane.rows)
+        lane.rows.clear()
+        self.governor.forget(lane.chat_id)
+        return "blocked"
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+def _with_attempts(row: Delivery, attempts: int) -> Delivery:
+    return replace(row, attempts=attempts)
