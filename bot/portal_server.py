@@ -1,5 +1,6 @@
-"""A local portal for tests: real HTTP on 127.0.0.1, any port, scripted misbehaviour.
+"""A local ward portal over real HTTP on 127.0.0.1, any port, scripted misbehaviour.
 
+Used by the tests and by `wardnews demo` (its bundled sample portal).
 `PortalServer` serves a dict of path → `Route` (or a plain `(status, headers,
 body)` tuple). A route may also hang, drip its body slowly, stream a huge
 filler body, redirect, or hand the request to a custom handler. Requests are

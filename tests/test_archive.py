@@ -16,7 +16,7 @@ from bot.sources.archive import collect_archive, next_page_url, parse_article, p
 from bot.sources.fetch import Fetcher
 from bot.sources.item import FetchError, ListingEntry, ParseError
 from bot.sources.profiles import AUTO, HANOI_CMS, LIFERAY, get_profile
-from tests.portal_server import PortalServer, Route
+from bot.portal_server import PortalServer, Route
 
 NOW = datetime(2025, 8, 2, 10, 0, tzinfo=VN_TZ)
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -36,7 +36,7 @@ token = "{TOKEN}"
 api_url = "{emu.base_url}"
 file_url = "{emu.base_file_url}"
 [storage]
-path = "{tmp_path / 'crash.db'}"
+path = "{tmp_path / "crash.db"}"
 [delivery]
 global_per_second = 60
 per_chat_interval = 1.0
@@ -82,13 +82,17 @@ def start_bot(config_path: Path, log: Path) -> subprocess.Popen:
     with log.open("ab") as sink:
         return subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--config", str(config_path)],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=sink,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
         )
 
 
 async def test_kill_9_mid_delivery_loses_nothing(tmp_path):
-    emu = BotApiEmulator(TOKEN, global_per_second=None, per_chat_interval=None,
-                         group_per_minute=None)
+    emu = BotApiEmulator(
+        TOKEN, global_per_second=None, per_chat_interval=None, group_per_minute=None
+    )
     async with emu:
         config_path = write_config(tmp_path, emu)
         await prepare_database(config_path)
@@ -104,7 +108,8 @@ async def test_kill_9_mid_delivery_loses_nothing(tmp_path):
         second = start_bot(config_path, log)
         try:
             await emu.wait_for(
-                lambda: {m.chat_id for m in emu.sent()} >= set(CHATS), timeout=60,
+                lambda: {m.chat_id for m in emu.sent()} >= set(CHATS),
+                timeout=60,
                 what="every chat served after the restart",
             )
         finally:

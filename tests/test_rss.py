@@ -13,7 +13,7 @@ from bot.news.dates import VN_TZ
 from bot.sources.fetch import Fetcher
 from bot.sources.item import ParseError, RawItem
 from bot.sources.rss import parse_feed
-from tests.portal_server import PortalServer, Route
+from bot.portal_server import PortalServer, Route
 from tests.test_fetch import to_cp1258
 
 NOW = datetime(2025, 8, 2, 3, 0, tzinfo=UTC)
