@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.news.dates import VN_TZ
+from bot.portal_server import PortalServer, Route
 from bot.sources.archive import collect_archive, next_page_url, parse_article, parse_listing
 from bot.sources.fetch import Fetcher
 from bot.sources.item import FetchError, ListingEntry, ParseError
 from bot.sources.profiles import AUTO, HANOI_CMS, LIFERAY, get_profile
-from bot.portal_server import PortalServer, Route
 
 NOW = datetime(2025, 8, 2, 10, 0, tzinfo=VN_TZ)
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -19,10 +19,10 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.portal_server import PortalServer, Route
 from bot.sources.fetch import Fetcher
 from bot.sources.item import FetchError, ParseError
 from bot.sources.rss import parse_feed
-from bot.portal_server import PortalServer, Route
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CONCURRENCY = 4  # measured: 4 beats 8-64 (client and server share one loop)

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.portal_server import PortalServer, Route
 from bot.sources.canonical import canonical_url
 from bot.sources.fetch import Fetcher, decode_body
 from bot.sources.item import FetchError
-from bot.portal_server import PortalServer, Route
 
 VIETNAMESE = "Đảng ủy phường Thổ Quan tổ chức hội nghị học tập, quán triệt Nghị quyết"
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"

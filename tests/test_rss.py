@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.news.dates import VN_TZ
+from bot.portal_server import PortalServer, Route
 from bot.sources.fetch import Fetcher
 from bot.sources.item import ParseError, RawItem
 from bot.sources.rss import parse_feed
-from bot.portal_server import PortalServer, Route
 from tests.test_fetch import to_cp1258
 
 NOW = datetime(2025, 8, 2, 3, 0, tzinfo=UTC)
