@@ -23,11 +23,12 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 # Methods that put a message into a chat and so count against its limits.
+# Edits count toward the global rate only: they add no message to the chat, and
+# a resident paging through the ward picker must not wait a second per press.
+EDIT_METHODS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
 LIMITED_METHODS = frozenset(
     {
         "sendMessage",
-        "editMessageText",
-        "editMessageCaption",
         "copyMessage",
         "forwardMessage",
         "sendPhoto",
@@ -43,8 +44,8 @@ LIMITED_METHODS = frozenset(
     }
 )
 # Clocks of the bot and of Telegram are not the same; keep this far from the edge.
-MARGIN = 0.015
-RELATIVE_MARGIN = 0.01
+MARGIN = 0.02
+RELATIVE_MARGIN = 0.02
 GROUP_WINDOW = 60.0
 PRUNE_EVERY = 10_000
 
@@ -131,6 +132,15 @@ class SendGovernor:
                 return
             await asyncio.sleep(wait)
 
+    async def acquire_global(self) -> None:
+        """Wait for a slot of the global rate only (edits), and count it."""
+        while True:
+            wait = self.global_ready_at() - self.clock()
+            if wait <= 0:
+                self._recent.append(self.clock())
+                return
+            await asyncio.sleep(wait)
+
     def _prune(self, now: float) -> None:
         """Forget chats whose limits no longer matter, so memory stays flat."""
         horizon = now - max(self._chat_interval, GROUP_WINDOW) - 1.0
@@ -169,8 +179,12 @@ class GovernedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         chat_id = data.get("chat_id")
         if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
             chat_id = int(chat_id)
-        limited = endpoint in LIMITED_METHODS and chat_id is not None
-        if not limited or (rate_limit_args or {}).get("paced"):
+        if (rate_limit_args or {}).get("paced"):
+            return await callback(*args, **kwargs)
+        if endpoint in EDIT_METHODS:
+            await self.governor.acquire_global()
+            return await callback(*args, **kwargs)
+        if endpoint not in LIMITED_METHODS or chat_id is None:
             return await callback(*args, **kwargs)
         for attempt in range(self.max_retries + 1):
             await self.governor.acquire(chat_id)
