@@ -127,6 +127,7 @@ def _check_backup_paths(source: Path, target: Path) -> None:
 
 async def backup(config: Config, target: Path) -> int:
     _check_backup_paths(config.storage.path, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
     db = await Database.open(config.storage.path)
     try:
         await db.backup(target)

@@ -13,7 +13,7 @@ import sys
 
 MASK = "<token>"
 # What a Bot API token looks like, in case one we were not told of shows up.
-TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b")
+TOKEN_SHAPE = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")
 _tokens: set[str] = set()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -124,3 +125,70 @@ async def test_kill_9_mid_delivery_loses_nothing(tmp_path):
         assert repeats <= IN_FLIGHT_WINDOW, f"{repeats} repeats"
         assert TOKEN not in stderr
         print(f"kill -9 after {sent_before} sends: 0 lost, {repeats} repeated")
+
+
+async def test_sigterm_mid_delivery_then_restart_loses_and_repeats_nothing(tmp_path):
+    emu = BotApiEmulator(
+        TOKEN, global_per_second=None, per_chat_interval=None, group_per_minute=None
+    )
+    async with emu:
+        config_path = write_config(tmp_path, emu)
+        await prepare_database(config_path)
+        log = tmp_path / "bot.log"
+        first = start_bot(config_path, log)
+        try:
+            await emu.wait_for(lambda: len(emu.sent()) >= 40, timeout=30, what="40 sends")
+        finally:
+            first.send_signal(signal.SIGTERM)
+            assert await wait_exit(first, 20) == 0, log.read_text("utf-8")[-2000:]
+        sent_before = len(emu.sent())
+        assert sent_before < len(CHATS), "the stop came too late to test anything"
+        second = start_bot(config_path, log)
+        try:
+            await emu.wait_for(
+                lambda: {m.chat_id for m in emu.sent()} >= set(CHATS),
+                timeout=60,
+                what="every chat served after the restart",
+            )
+        finally:
+            second.send_signal(signal.SIGTERM)
+            await wait_exit(second, 20)
+        received = Counter(m.chat_id for m in emu.sent())
+        assert [c for c in CHATS if received[c] == 0] == []
+        assert sum(n - 1 for n in received.values()) == 0
+
+
+async def test_backup_while_delivering_is_consistent(tmp_path):
+    emu = BotApiEmulator(TOKEN, global_per_second=None, per_chat_interval=None)
+    async with emu:
+        config_path = write_config(tmp_path, emu)
+        await prepare_database(config_path)
+        log = tmp_path / "bot.log"
+        bot = start_bot(config_path, log)
+        try:
+            await emu.wait_for(lambda: len(emu.sent()) >= 20, timeout=30, what="deliveries")
+            copy = tmp_path / "backups" / "copy.db"
+            backup = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "backup",
+                "--config",
+                str(config_path),
+                str(copy),
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            _, err = await backup.communicate()
+            assert backup.returncode == 0, err.decode()
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            await wait_exit(bot, 20)
+        connection = sqlite3.connect(copy)
+        try:
+            assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert connection.execute("SELECT count(*) FROM chats").fetchone()[0] == len(CHATS)
+            assert connection.execute("SELECT count(*) FROM outbox").fetchone()[0] == len(CHATS)
+        finally:
+            connection.close()
