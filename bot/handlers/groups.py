@@ -37,7 +37,9 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     t = await svc.words_for(chat.id)
     markup, _, _ = keyboards.picker(svc.registry.all(), 1, [], t)
-    await context.bot.send_message(chat.id, e(t("start.group_greeting")), reply_markup=markup)
+    await context.bot.send_message(
+        chat.id, e(t("start.group_greeting")), parse_mode="HTML", reply_markup=markup
+    )
 
 
 async def install_channels(application: Application, svc: Services) -> None:
