@@ -75,8 +75,19 @@ async def read_source(
     profile = get_profile(source.profile, source.selectors)
     # Later polls page on only while pages hold unseen links (collect_archive stops).
     pages = source.max_pages or polling.max_pages
-    found = await collect_archive(fetcher, source.url, profile, seen=seen, max_pages=pages, now=now)
-    return SourceRead(found.items, errors=found.errors)
+    found = await collect_archive(
+        fetcher,
+        source.url,
+        profile,
+        seen=seen,
+        max_pages=pages,
+        now=now,
+        etag=etag,
+        last_modified=last_modified,
+    )
+    return SourceRead(
+        found.items, found.not_modified, found.etag, found.last_modified, found.errors
+    )
 
 
 def prepare(raw: RawItem, source: SourceConfig, registry: WardRegistry, now: datetime) -> NewItem:

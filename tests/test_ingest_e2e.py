@@ -171,3 +171,32 @@ async def test_channel_receives_its_wards_news(tmp_path):
                 return (await outbox.status_counts(bot.svc.db)).get("sent") == 1
 
             await eventually(delivered, what="channel delivery marked sent")
+
+
+async def test_archive_listing_answering_304_costs_one_request(tmp_path):
+    listing = (
+        '<html><body><div class="asset-abstract"><h3 class="asset-title">'
+        '<a href="/tin/-/view_content/1-ra-quan.html">Phường Kim Liên ra quân</a></h3>'
+        '<div class="assetPublishDate">Ngày đăng 20/11/2026 | 08:30</div></div></body></html>'
+    )
+    article = (
+        '<html><body><h3 class="header-title">Phường Kim Liên ra quân</h3>'
+        '<div class="assetPublishDate">Ngày đăng 20/11/2026 | 08:30</div>'
+        '<div class="journal-content-article"><p>Sáng nay phường Kim Liên ra quân.</p>'
+        "<p>Rất đông bà con tham gia.</p></div></body></html>"
+    )
+    html = {"Content-Type": "text/html; charset=utf-8", "ETag": '"v1"'}
+    routes = {
+        "/tin": Route(listing.encode(), headers=html),
+        "/tin/-/view_content/1-ra-quan.html": Route(article.encode(), headers=html),
+    }
+    source = {"name": "kimlien-web", "kind": "archive", "url": "", "profile": "liferay"}
+    async with PortalServer(routes) as portal:
+        source["url"] = portal.url("/tin")
+        async with running_bot(tmp_path, sources=[source]) as bot:
+            first = await poll(bot, "kimlien-web")
+            assert first.new == 1
+            before = len(portal.requests)
+            again = await poll(bot, "kimlien-web")
+            assert again.not_modified
+            assert len(portal.requests) == before + 1

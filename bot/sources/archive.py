@@ -273,6 +273,8 @@ async def collect_archive(
     max_pages: int,
     now: datetime,
     concurrency: int = 4,
+    etag: str | None = None,
+    last_modified: str | None = None,
 ) -> ArchiveResult:
     """Poll one archive source: new listing entries from up to `max_pages` pages, then articles.
 
@@ -281,7 +283,9 @@ async def collect_archive(
     ParseError when page 1 fails or shows no links at all.
     """
     is_seen = seen if callable(seen) else seen.__contains__
-    first = await fetcher.fetch(url)
+    first = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
+    if first.not_modified:
+        return ArchiveResult([], [], 1, etag, last_modified, not_modified=True)
     profile = resolve_profile(profile, LexborHTMLParser(first.text), url)
     entries = parse_listing(first.text, first.url, profile)
     if not entries:
@@ -301,7 +305,7 @@ async def collect_archive(
             break
         pages += 1
     items = await _articles(fetcher, list(wanted.values()), profile, now, concurrency, url, errors)
-    return ArchiveResult(items, errors, pages)
+    return ArchiveResult(items, errors, pages, first.etag, first.last_modified)
 
 
 def _take_unseen(

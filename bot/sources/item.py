@@ -69,6 +69,9 @@ class ArchiveResult:
     items: list[RawItem]
     errors: list[str]
     pages: int
+    etag: str | None = None  # validators of listing page 1, for the next poll
+    last_modified: str | None = None
+    not_modified: bool = False
 
 
 class SourceError(Exception):
