@@ -176,6 +176,8 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
+    if set(_as_tuple(kind)) == {int, float}:
+        return "a number"
     names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
     names |= {list: "a list", dict: "a table"}
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))

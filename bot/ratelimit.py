@@ -44,8 +44,9 @@ LIMITED_METHODS = frozenset(
     }
 )
 # Clocks of the bot and of Telegram are not the same; keep this far from the edge.
-MARGIN = 0.02
-RELATIVE_MARGIN = 0.02
+MARGIN = 0.01
+RELATIVE_MARGIN = 0.01
+PACING_TOLERANCE = 2.0
 GROUP_WINDOW = 60.0
 PRUNE_EVERY = 10_000
 
@@ -69,6 +70,12 @@ class SendGovernor:
         self._burst = max(1, int(per_second))
         self._window = self._burst / per_second * (1 + RELATIVE_MARGIN) + MARGIN
         self._recent: deque[float] = deque(maxlen=self._burst)
+        # Even pacing (GCRA): a theoretical time of the next send, with a small
+        # tolerance to catch up after a late wake-up. Bursts at the edge of the
+        # window are what a Telegram-side clock sees as over the cap.
+        self._spacing = self._window / self._burst
+        self._tolerance = self._spacing * PACING_TOLERANCE
+        self._next_slot = 0.0
         self._chat_interval = per_chat_interval + MARGIN if per_chat_interval > 0 else 0.0
         self._group_burst = group_per_minute
         self._chat_last: dict[int | str, float] = {}
@@ -78,7 +85,7 @@ class SendGovernor:
         self._records = 0
 
     def global_ready_at(self) -> float:
-        ready = self._paused_until
+        ready = max(self._paused_until, self._next_slot - self._tolerance)
         if len(self._recent) == self._burst:
             ready = max(ready, self._recent[0] + self._window)
         return ready
@@ -101,7 +108,7 @@ class SendGovernor:
     def record(self, chat_id: int | str) -> None:
         """A message to `chat_id` is leaving now."""
         now = self.clock()
-        self._recent.append(now)
+        self._count_global(now)
         if is_private(chat_id):
             self._chat_last[chat_id] = now
         else:
@@ -110,6 +117,10 @@ class SendGovernor:
         self._records += 1
         if self._records % PRUNE_EVERY == 0:
             self._prune(now)
+
+    def _count_global(self, now: float) -> None:
+        self._recent.append(now)
+        self._next_slot = max(self._next_slot, now) + self._spacing
 
     def pause_chat(self, chat_id: int | str, seconds: float) -> None:
         self._chat_paused[chat_id] = max(
@@ -137,7 +148,7 @@ class SendGovernor:
         while True:
             wait = self.global_ready_at() - self.clock()
             if wait <= 0:
-                self._recent.append(self.clock())
+                self._count_global(self.clock())
                 return
             await asyncio.sleep(wait)
 

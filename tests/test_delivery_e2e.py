@@ -90,7 +90,7 @@ async def test_many_items_in_one_poll_arrive_as_one_digest(tmp_path):
 
 
 async def test_500_chats_at_the_cap_with_no_429(tmp_path):
-    emu = BotApiEmulator(TOKEN, global_per_second=100, per_chat_interval=1.0, tolerance=0.03)
+    emu = BotApiEmulator(TOKEN, global_per_second=100, per_chat_interval=1.0)
     async with emu:
         delivery = {"global_per_second": 100, "per_chat_interval": 1.0}
         async with running_bot(tmp_path, emu, delivery=delivery) as bot:
