@@ -90,77 +90,64 @@ def start_bot(config_path: Path, log: Path) -> subprocess.Popen:
         )
 
 
-async def test_kill_9_mid_delivery_loses_nothing(tmp_path):
-    emu = BotApiEmulator(
+def open_emulator() -> BotApiEmulator:
+    return BotApiEmulator(
         TOKEN, global_per_second=None, per_chat_interval=None, group_per_minute=None
     )
-    async with emu:
-        config_path = write_config(tmp_path, emu)
-        await prepare_database(config_path)
-        log = tmp_path / "bot.log"
-        first = start_bot(config_path, log)
-        try:
-            await emu.wait_for(lambda: len(emu.sent()) >= 60, timeout=30, what="60 sends")
-        finally:
-            first.send_signal(signal.SIGKILL)
-            await wait_exit(first, 10)
-        sent_before = len(emu.sent())
-        assert sent_before < len(CHATS), "the kill came too late to test anything"
-        second = start_bot(config_path, log)
-        try:
-            await emu.wait_for(
-                lambda: {m.chat_id for m in emu.sent()} >= set(CHATS),
-                timeout=60,
-                what="every chat served after the restart",
-            )
-        finally:
-            second.send_signal(signal.SIGTERM)
-            await wait_exit(second, 20)
-        stderr = log.read_text("utf-8")
-        assert second.returncode == 0, stderr[-2000:]
-        received = Counter(m.chat_id for m in emu.sent())
-        lost = [c for c in CHATS if received[c] == 0]
-        repeats = sum(n - 1 for n in received.values())
-        assert lost == []
-        assert repeats <= IN_FLIGHT_WINDOW, f"{repeats} repeats"
-        assert TOKEN not in stderr
-        print(f"kill -9 after {sent_before} sends: 0 lost, {repeats} repeated")
+
+
+async def stop_then_restart(
+    tmp_path: Path, emu: BotApiEmulator, stop: signal.Signals, after: int
+) -> tuple[Counter[int], int, str]:
+    """Run the bot until `after` sends, stop it with `stop`, restart it until every
+    chat was served, stop it cleanly. Returns messages per chat, sends before the
+    stop, and the log."""
+    config_path = write_config(tmp_path, emu)
+    await prepare_database(config_path)
+    log = tmp_path / "bot.log"
+    first = start_bot(config_path, log)
+    try:
+        await emu.wait_for(lambda: len(emu.sent()) >= after, timeout=30, what=f"{after} sends")
+    finally:
+        first.send_signal(stop)
+        code = await wait_exit(first, 20)
+    if stop == signal.SIGTERM:
+        assert code == 0, log.read_text("utf-8")[-2000:]
+    sent_before = len(emu.sent())
+    assert sent_before < len(CHATS), "the stop came too late to test anything"
+    second = start_bot(config_path, log)
+    try:
+        await emu.wait_for(
+            lambda: {m.chat_id for m in emu.sent()} >= set(CHATS),
+            timeout=60,
+            what="every chat served after the restart",
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        code = await wait_exit(second, 20)
+    assert code == 0, log.read_text("utf-8")[-2000:]
+    return Counter(m.chat_id for m in emu.sent()), sent_before, log.read_text("utf-8")
+
+
+async def test_kill_9_mid_delivery_loses_nothing(tmp_path):
+    async with open_emulator() as emu:
+        received, sent_before, log = await stop_then_restart(tmp_path, emu, signal.SIGKILL, 60)
+    repeats = sum(n - 1 for n in received.values())
+    assert [c for c in CHATS if received[c] == 0] == []
+    assert repeats <= IN_FLIGHT_WINDOW, f"{repeats} repeats"
+    assert TOKEN not in log
+    print(f"kill -9 after {sent_before} sends: 0 lost, {repeats} repeated")
 
 
 async def test_sigterm_mid_delivery_then_restart_loses_and_repeats_nothing(tmp_path):
-    emu = BotApiEmulator(
-        TOKEN, global_per_second=None, per_chat_interval=None, group_per_minute=None
-    )
-    async with emu:
-        config_path = write_config(tmp_path, emu)
-        await prepare_database(config_path)
-        log = tmp_path / "bot.log"
-        first = start_bot(config_path, log)
-        try:
-            await emu.wait_for(lambda: len(emu.sent()) >= 40, timeout=30, what="40 sends")
-        finally:
-            first.send_signal(signal.SIGTERM)
-            assert await wait_exit(first, 20) == 0, log.read_text("utf-8")[-2000:]
-        sent_before = len(emu.sent())
-        assert sent_before < len(CHATS), "the stop came too late to test anything"
-        second = start_bot(config_path, log)
-        try:
-            await emu.wait_for(
-                lambda: {m.chat_id for m in emu.sent()} >= set(CHATS),
-                timeout=60,
-                what="every chat served after the restart",
-            )
-        finally:
-            second.send_signal(signal.SIGTERM)
-            await wait_exit(second, 20)
-        received = Counter(m.chat_id for m in emu.sent())
-        assert [c for c in CHATS if received[c] == 0] == []
-        assert sum(n - 1 for n in received.values()) == 0
+    async with open_emulator() as emu:
+        received, _, _ = await stop_then_restart(tmp_path, emu, signal.SIGTERM, 40)
+    assert [c for c in CHATS if received[c] == 0] == []
+    assert sum(n - 1 for n in received.values()) == 0
 
 
 async def test_backup_while_delivering_is_consistent(tmp_path):
-    emu = BotApiEmulator(TOKEN, global_per_second=None, per_chat_interval=None)
-    async with emu:
+    async with open_emulator() as emu:
         config_path = write_config(tmp_path, emu)
         await prepare_database(config_path)
         log = tmp_path / "bot.log"

@@ -160,48 +160,49 @@ async def send_ward_card(update: Update, svc: Services, t: Catalogue, target, pr
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    t = await register(update, svc)
-    query = argument_text(update, context)
-    if not query:
-        markup, _, _ = keyboards.picker(svc.registry.all(), 1, [], t)
-        await reply(update, e(t("subscribe.usage")), markup)
-        return
-    if not await may_change_wards(update, context):
-        await refuse_non_admin(update, t)
-        return
-    found = svc.resolve(query)
-    if found.kind not in ("ward", "merged"):
-        await reply_choices(update, t, found, query, "sub")
-        return
-    target = found.wards[0]
-    added = await chats.subscribe(svc.db, update.effective_chat.id, [target.code])
-    key = "subscribe.added" if added else "subscribe.already"
-    await reply(update, merged_note(found, t) + e(t(key, ward=target.display_name)))
+    await change_wards(update, context, follow=True)
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await change_wards(update, context, follow=False)
+
+
+async def change_wards(update: Update, context: ContextTypes.DEFAULT_TYPE, *, follow: bool):
+    """/subscribe and /unsubscribe: resolve the name, check who asks, change, confirm."""
     svc = services(context)
     t = await register(update, svc)
     query = argument_text(update, context)
     chat_id = update.effective_chat.id
-    codes = await chats.chat_wards(svc.db, chat_id)
     if not query:
-        wards = [w for w in (svc.registry.get(c) for c in codes) if w is not None]
-        markup = keyboards.my_wards(wards, t) if wards else None
-        await reply(update, e(t("subscribe.usage_unsubscribe")), markup)
+        await usage_with_buttons(update, svc, t, follow)
         return
     if not await may_change_wards(update, context):
         await refuse_non_admin(update, t)
         return
     found = svc.resolve(query)
     if found.kind not in ("ward", "merged"):
-        await reply_choices(update, t, found, query, "uns")
+        await reply_choices(update, t, found, query, "sub" if follow else "uns")
         return
-    target = found.wards[0]
-    removed = await chats.unsubscribe(svc.db, chat_id, [target.code])
-    key = "subscribe.removed" if removed else "subscribe.not_subscribed"
-    await reply(update, e(t(key, ward=target.display_name)))
+    target = found.ward
+    if follow:
+        changed = await chats.subscribe(svc.db, chat_id, [target.code])
+        key = "subscribe.added" if changed else "subscribe.already"
+    else:
+        changed = await chats.unsubscribe(svc.db, chat_id, [target.code])
+        key = "subscribe.removed" if changed else "subscribe.not_subscribed"
+    await reply(update, merged_note(found, t) + e(t(key, ward=target.display_name)))
+
+
+async def usage_with_buttons(update: Update, svc: Services, t: Catalogue, follow: bool):
+    """A command without a ward name: how to type one, and buttons to tap instead."""
+    if follow:
+        markup, _, _ = keyboards.picker(svc.registry.all(), 1, [], t)
+        await reply(update, e(t("subscribe.usage")), markup)
+        return
+    codes = await chats.chat_wards(svc.db, update.effective_chat.id)
+    wards = [w for w in (svc.registry.get(c) for c in codes) if w is not None]
+    markup = keyboards.my_wards(wards, t) if wards else None
+    await reply(update, e(t("subscribe.usage_unsubscribe")), markup)
 
 
 async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
