@@ -135,3 +135,31 @@ async def test_faults_still_give_exactly_one_copy_and_blocked_chat_is_dropped(tm
         await eventually(deactivated, what="blocked chat deactivated")
         attempts = [c for c in emu.calls_to("sendMessage") if c.params["chat_id"] == 2005]
         assert len(attempts) == 1
+
+
+async def test_html_telegram_cannot_parse_is_resent_once_as_plain_text(tmp_path, caplog):
+    from bot.messages import Rendered
+
+    async with running_bot(tmp_path) as bot:
+        await subscribe_chats(bot, [7], code_of(bot, "Kim Liên"))
+        sender = bot.svc.delivery.sender
+        message_id = await sender.send_html(7, Rendered("<b>Tin <i>lỗi</b>", "Tin lỗi"))
+        (message,) = bot.emu.sent(7)
+        assert message.message_id == message_id
+        assert message.text == "Tin lỗi" and message.parse_mode is None
+        assert any("BUG" in r.getMessage() for r in caplog.records)
+
+
+async def test_bot_removed_from_group_deactivates_it(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        bot.emu.add_user(55, "Hoa")
+        bot.emu.add_group(-4242, "Tổ 3", admins=[55])
+        await subscribe_chats(bot, [-4242], code_of(bot, "Kim Liên"))
+        bot.emu.remove_bot_from_group(-4242, by_user=55)
+
+        async def deactivated():
+            chat = await chats.get_chat(bot.svc.db, -4242)
+            return chat is not None and not chat.active
+
+        await eventually(deactivated, what="group deactivated")
+        assert await chats.chat_wards(bot.svc.db, -4242) == []
