@@ -32,7 +32,9 @@ from storage.records import Delivery
 log = logging.getLogger(__name__)
 
 LOAD_CHUNK = 5000
-MAX_LOADED = 50_000
+# Rows held in memory per kind: news keeps flowing during a huge broadcast.
+MAX_LOADED = 25_000
+KINDS = ("news", "broadcast")
 IDLE_CHECK = 5.0
 BACKOFF_CAP = 300.0
 STOP_GRACE = 10.0
@@ -52,7 +54,7 @@ class Lane:
     busy: bool = False
 
     def head_kind(self) -> str:
-        return "broadcast" if self.rows and self.rows[0][0].broadcast_id else "news"
+        return kind_of(self.rows[0][0]) if self.rows else "news"
 
 
 class DeliveryWorker:
@@ -70,8 +72,8 @@ class DeliveryWorker:
         self._ready: dict[str, deque[Lane]] = {"news": deque(), "broadcast": deque()}
         self._turn = itertools.cycle(("news", "broadcast"))
         self._seq = itertools.count()
-        self._known: set[int] = set()
-        self._cursor = 0
+        self._known: dict[str, set[int]] = {kind: set() for kind in KINDS}
+        self._cursor = dict.fromkeys(KINDS, 0)
         self._new_rows = True
         self._last_load = 0.0
         self._wake = asyncio.Event()
@@ -107,7 +109,7 @@ class DeliveryWorker:
 
     @property
     def _loaded(self) -> int:
-        return len(self._known)
+        return sum(len(ids) for ids in self._known.values())
 
     # --- the loop -------------------------------------------------------
 
@@ -124,10 +126,12 @@ class DeliveryWorker:
     async def _step(self) -> None:
         self._wake.clear()
         stale = self.clock() - self._last_load > IDLE_CHECK
-        if (self._new_rows or stale) and self._loaded < MAX_LOADED // 2:
+        room = any(len(ids) < MAX_LOADED // 2 for ids in self._known.values())
+        if (self._new_rows or stale) and room:
             self._new_rows = False
             self._last_load = self.clock()
-            await self._load()
+            for kind in KINDS:
+                await self._load(kind)
         lane = self._next_lane()
         if lane is None:
             await self._sleep(self._idle_wait())
@@ -156,17 +160,18 @@ class DeliveryWorker:
             return max(0.0, min(self._heap[0][0] - self.clock(), IDLE_CHECK))
         return IDLE_CHECK
 
-    async def _load(self) -> None:
-        """Bring pending rows from the database into the lanes."""
-        while self._loaded < MAX_LOADED:
+    async def _load(self, kind: str) -> None:
+        """Bring pending rows of one kind from the database into the lanes."""
+        known = self._known[kind]
+        while len(known) < MAX_LOADED:
             now_wall = time.time()
-            rows = await outbox.due_deliveries(self.db, float("inf"), LOAD_CHUNK, self._cursor)
+            rows = await outbox.due_deliveries(self.db, kind, LOAD_CHUNK, self._cursor[kind])
             if not rows:
                 return
             now = self.clock()
             for delivery, due_wall in rows:
-                self._cursor = max(self._cursor, delivery.id)
-                if delivery.id not in self._known:
+                self._cursor[kind] = max(self._cursor[kind], delivery.id)
+                if delivery.id not in known:
                     self._add(delivery, now + max(0.0, due_wall - now_wall))
             if len(rows) < LOAD_CHUNK:
                 return
@@ -176,7 +181,7 @@ class DeliveryWorker:
         if lane is None:
             lane = self._lanes[delivery.chat_id] = Lane(delivery.chat_id)
         lane.rows.append((delivery, due))
-        self._known.add(delivery.id)
+        self._known[kind_of(delivery)].add(delivery.id)
         if len(lane.rows) == 1 and not lane.busy:
             self._schedule(lane, max(due, lane.not_before))
 
@@ -219,7 +224,11 @@ class DeliveryWorker:
     def _forget_finished(self, lane: Lane, rows: list[Delivery]) -> None:
         """Rows that left memory for good (sent, failed, dropped) are no longer known."""
         waiting = {d.id for d, _ in lane.rows}
-        self._known.difference_update(r.id for r in rows if r.id not in waiting)
+        self._forget([r for r in rows if r.id not in waiting])
+
+    def _forget(self, rows) -> None:
+        for row in rows:
+            self._known[kind_of(row)].discard(row.id)
 
     def _release_lane(self, lane: Lane) -> None:
         lane.busy = False
@@ -318,10 +327,9 @@ class DeliveryWorker:
         log.info("chat %s moved to %s; its deliveries follow", lane.chat_id, new_id)
         await outbox.release(self.db, [r.id for r in rows], time.time(), "migrated", count=False)
         await chats.migrate_chat(self.db, lane.chat_id, new_id)
-        self._known.difference_update(d.id for d, _ in lane.rows)
-        self._known.difference_update(r.id for r in rows)
+        self._forget([d for d, _ in lane.rows] + rows)
         lane.rows.clear()
-        self._cursor = 0  # reload: the rows now belong to the new chat id
+        self._cursor = dict.fromkeys(KINDS, 0)  # reload: the rows belong to the new chat
         self._new_rows = True
 
     async def _drop_chat(self, lane: Lane, reason: str) -> str:
@@ -335,10 +343,14 @@ class DeliveryWorker:
         for delivery, _ in lane.rows:
             for hook in self.outcome_hooks:
                 await hook(delivery, "blocked")
-        self._known.difference_update(d.id for d, _ in lane.rows)
+        self._forget([d for d, _ in lane.rows])
         lane.rows.clear()
         self.governor.forget(lane.chat_id)
         return "blocked"
+
+
+def kind_of(delivery: Delivery) -> str:
+    return "broadcast" if delivery.broadcast_id is not None else "news"
 
 
 def _seconds(value) -> float:

@@ -70,16 +70,24 @@ async def recover_in_flight(db: Database) -> int:
         return cursor.rowcount
 
 
+KIND_FILTERS = {
+    "news": "o.item_id IS NOT NULL",
+    "broadcast": "o.broadcast_id IS NOT NULL",
+    "all": "1",
+}
+
+
 async def due_deliveries(
-    db: Database, now: float, limit: int, after_id: int = 0
+    db: Database, kind: str, limit: int, after_id: int = 0
 ) -> list[tuple[Delivery, float]]:
-    """Pending rows whose time has come (and the time each became due), oldest first."""
+    """Pending rows of a kind ("news", "broadcast", "all") after `after_id`, in id order,
+    with the time each is due."""
     rows = await db.fetchall(
         "SELECT o.id, o.chat_id, c.type, c.language, o.item_id, o.broadcast_id, o.batch,"
         " o.attempts, o.next_attempt_at FROM outbox o JOIN chats c ON c.id = o.chat_id"
-        " WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.id > ?"
+        f" WHERE o.status = 'pending' AND o.id > ? AND {KIND_FILTERS[kind]}"
         " ORDER BY o.id LIMIT ?",
-        (now, after_id, limit),
+        (after_id, limit),
     )
     return [(_delivery(row), row["next_attempt_at"]) for row in rows]
 

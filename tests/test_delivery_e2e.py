@@ -163,3 +163,21 @@ async def test_bot_removed_from_group_deactivates_it(tmp_path):
 
         await eventually(deactivated, what="group deactivated")
         assert await chats.chat_wards(bot.svc.db, -4242) == []
+
+
+async def test_news_is_not_starved_by_a_long_broadcast(tmp_path):
+    from storage import broadcasts
+
+    async with running_bot(tmp_path, delivery={"global_per_second": 20}) as bot:
+        kim_lien, o_cho_dua = code_of(bot, "Kim Liên"), code_of(bot, "Ô Chợ Dừa")
+        crowd = list(range(3000, 3080))
+        await subscribe_chats(bot, crowd, kim_lien)
+        await subscribe_chats(bot, [999], o_cho_dua)
+        draft = await broadcasts.create_draft(bot.svc.db, 900, 900, "Họp dân", [kim_lien], 80)
+        assert await broadcasts.confirm(bot.svc.db, draft, None) == 80
+        bot.svc.delivery.wake()
+        await bot.emu.wait_for(lambda: len(bot.emu.sent()) >= 5, what="broadcast under way")
+        await publish(bot, [news(1, o_cho_dua)])
+        await bot.emu.wait_for(lambda: bool(bot.emu.sent(999)), what="the news item")
+        broadcast_sent = len([m for m in bot.emu.sent() if m.chat_id != 999])
+        assert broadcast_sent < 40, f"news waited for {broadcast_sent} broadcast messages"

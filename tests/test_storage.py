@@ -159,7 +159,7 @@ async def test_fan_out_reaches_each_subscribed_chat_once(db):
     async with db.write() as conn:
         assert await outbox.enqueue_item(conn, item_id, ["w1", "w2"], 1, 0) == 2
         assert await outbox.enqueue_item(conn, item_id, ["w1", "w2"], 1, 0) == 0
-    due = await outbox.due_deliveries(db, 1e12, 100)
+    due = await outbox.due_deliveries(db, "all", 100)
     assert sorted(d.chat_id for d, _ in due) == [1, 2]
 
 
@@ -169,7 +169,7 @@ async def test_claim_mark_and_recover(db):
     item_id = await store(db, new_item("https://a/1", "X"))
     async with db.write() as conn:
         await outbox.enqueue_item(conn, item_id, ["w1"], 1, 0)
-    ((row, _),) = await outbox.due_deliveries(db, 1e12, 10)
+    ((row, _),) = await outbox.due_deliveries(db, "all", 10)
     assert await outbox.claim(db, [row.id]) == [row.id]
     assert await outbox.claim(db, [row.id]) == []  # already being sent
     assert await outbox.recover_in_flight(db) == 1
@@ -197,7 +197,7 @@ async def test_migrated_chat_keeps_wards_and_queue(db):
         await outbox.enqueue_item(conn, item_id, ["w1"], 1, 0)
     await chats.migrate_chat(db, -5, -1005)
     assert await chats.chat_wards(db, -1005) == ["w1"]
-    due = await outbox.due_deliveries(db, 1e12, 10)
+    due = await outbox.due_deliveries(db, "all", 10)
     assert [d.chat_id for d, _ in due] == [-1005]
 
 
