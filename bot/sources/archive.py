@@ -26,15 +26,8 @@ from bot.news.text import clean_paragraphs, clean_text, fold
 from bot.sources.canonical import canonical_url
 from bot.sources.fetch import Fetcher
 from bot.sources.item import ArchiveResult, ListingEntry, ParseError, RawItem, SourceError
-from bot.sources.profiles import (
-    ArchiveProfile,
-    article_lines,
-    body_text,
-    detect_profile,
-    is_auto,
-    node_text,
-    outermost_longest,
-)
+from bot.sources.page import article_lines, body_text, node_text, outermost_longest
+from bot.sources.profiles import ArchiveProfile, detect_profile, is_auto
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bot.news.dates import VN_TZ, parse_date, register_feedparser_date_handler
 from bot.news.text import clean_paragraphs, clean_text
 from bot.sources.canonical import canonical_url
 from bot.sources.item import ParseError, RawItem
-from bot.sources.profiles import body_text, html_lines
+from bot.sources.page import body_text, html_lines
 
 log = logging.getLogger(__name__)
 
