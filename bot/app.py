@@ -105,6 +105,12 @@ def add_handlers(application: Application) -> None:
     application.add_handler(
         MessageHandler(filters.COMMAND & ~filters.UpdateType.EDITED, resident.unknown_command)
     )
+    application.add_handler(
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED,
+            resident.plain_text,
+        )
+    )
     application.add_error_handler(on_error)
 
 

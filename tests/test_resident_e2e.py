@@ -101,3 +101,13 @@ async def test_command_menus_are_set_in_both_languages(tmp_path):
         english = bot.emu.commands_for(scope, "en")
         assert {c["command"] for c in vietnamese} >= {"start", "ward", "latest", "search"}
         assert vietnamese[0]["description"] != english[0]["description"]
+
+
+async def test_typing_a_ward_name_in_private_shows_that_ward(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        bot.emu.add_user(LAN, "Lan")
+        card = await ask(bot, LAN, "van chuong")
+        assert "Văn Miếu - Quốc Tử Giám" in card.text
+        assert any(d.startswith("sub:") for d in card.callback_data)
+        unknown = await ask(bot, LAN, "xin chào bot")
+        assert "Không tìm thấy" in unknown.text or "/help" in unknown.text

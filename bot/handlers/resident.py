@@ -22,6 +22,7 @@ from storage import chats, items
 log = logging.getLogger(__name__)
 
 ARG_LIMIT = 200
+WARD_QUERY_LIMIT = 60
 WARD_LATEST = 5
 ADMIN_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
@@ -227,6 +228,22 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await chats.forget_chat(svc.db, update.effective_chat.id)
     await reply(update, e(t("stop.done")))
+
+
+async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A private message without a command: read it as a ward's name (the picker says
+    "type it"); anything long or unknown gets a pointer to /help."""
+    svc = services(context)
+    t = await register(update, svc)
+    text = " ".join((update.effective_message.text or "").split())
+    if not text or len(text) > WARD_QUERY_LIMIT:
+        await reply(update, e(t("error.unknown_command")))
+        return
+    found = svc.resolve(text)
+    if found.kind == "none":
+        await reply(update, e(t("ward.not_found", query=text)))
+        return
+    await show_resolution(update, svc, t, text)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
