@@ -208,3 +208,14 @@ async def test_backup_is_a_consistent_copy(db, tmp_path):
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert copy.execute("SELECT count(*) FROM chats").fetchone()[0] == 1
     copy.close()
+
+
+async def test_search_puts_title_matches_first_then_newest(db):
+    await store(db, new_item("https://a/1", "Lịch tiêm chủng", body="Tiêm tại trạm"))
+    await store(db, new_item("https://a/2", "Thông báo", body="Lịch tiêm chủng mới"))
+    await store(db, new_item("https://a/3", "Họp dân", body="Không liên quan"))
+    found, total = await items.search_items(db, "tiem chung", 5)
+    assert total == 2
+    assert [i.url for i in found] == ["https://a/1", "https://a/2"]
+    page_two, _ = await items.search_items(db, "tiem chung", 1, offset=1)
+    assert [i.url for i in page_two] == ["https://a/2"]
