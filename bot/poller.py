@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.alerts import Alerts
 from bot.config import SourceConfig
-from bot.ingest import prepare, pushable, read_source, store_items
+from bot.ingest import StoreResult, prepare, pushable, read_source, store_items
 from bot.services import Services
 from bot.sources.fetch import Fetcher
 from bot.sources.item import FetchError, SourceError
@@ -142,6 +142,10 @@ class Poller:
         db = self.svc.db
         state = await source_store.get_source(db, source.name)
         first_poll = state is None or state.first_polled_at is None
+        if first_poll and await source_store.has_items(db, source.name):
+            # A first poll stored its items, then the bot stopped before recording it:
+            # what is new since must be pushed, not taken for the backlog.
+            first_poll = False
         now = datetime.now(UTC)
         try:
             seen = await item_store.source_urls(db, source.name) if source.kind != "rss" else set()
@@ -159,7 +163,9 @@ class Poller:
             return await self._failed(source, exc, started)
         prepared = [prepare(raw, source, self.svc.registry, now) for raw in read.items]
         push = pushable(prepared, first_poll, self.config.polling.backfill)
-        stored = await store_items(db, prepared, push, batch=int(time.time() * 1000))
+        stored = StoreResult(0, 0, 0)
+        if prepared:  # a 304 or an empty feed: no write transaction
+            stored = await store_items(db, prepared, push, batch=int(time.time() * 1000))
         if stored.queued and self.svc.delivery is not None:
             self.svc.delivery.wake()
         await source_store.record_success(

@@ -57,6 +57,8 @@ def is_meta_line(line: str) -> bool:
     """A line that only says when (and how often read): "Ngày đăng 04/01/2021 | 17:44"."""
     if len(line) > 1000:  # entities can make a raw 120-character line long, not this long
         return False
+    if not _DATE_DIGITS.search(line):  # folding keeps digits and separators: look first
+        return False
     text = fold(line)
     if len(text) > 120 or not _DATE_DIGITS.search(text):
         return False
