@@ -4,8 +4,7 @@ Nothing here edits the bot's files: each function swaps one thing at run time,
 and `bench.delivery --fix NAME` (or `bench.memory --fix NAME`) measures the
 result beside the unpatched code. What each stands for in the real code:
 
-- aiohttp:  bot/app.py build_application: `.request(AiohttpRequest(...))` instead of
-            `HTTPXRequest` (see bench/aiohttp_request.py; JSON bodies, no urlencoding).
+- aiohttp:  applied in the bot since (bot/telegram_http.py): now a no-op.
 - group:    storage/outbox.py claim / mark_sent: group commit. Concurrent callers
             (the worker's `window` sends in flight) share one write transaction;
             each caller still returns only after its own rows are committed, so the
@@ -104,9 +103,8 @@ def _uvloop() -> None:
 
 
 def _aiohttp() -> None:
-    from bench.aiohttp_request import use_aiohttp_request
-
-    use_aiohttp_request()
+    # bot/app.py builds AiohttpRequest (bot/telegram_http.py) itself now.
+    return None
 
 
 # --- group commit ---------------------------------------------------------------

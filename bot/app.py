@@ -21,7 +21,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot import logs
 from bot.alerts import Alerts
@@ -34,11 +33,15 @@ from bot.news.wards import WardRegistry
 from bot.poller import Poller
 from bot.ratelimit import GovernedRateLimiter, SendGovernor
 from bot.services import SERVICES_KEY, Services
+from bot.telegram_http import AiohttpRequest
 from storage import outbox
 from storage.db import Database
 from storage.wards import sync_wards
 
 log = logging.getLogger(__name__)
+
+# Set in bot_data when Telegram answered 409: `wardnews run` then exits non-zero.
+CONFLICT_KEY = "conflict"
 
 RESIDENT_COMMANDS = ("start", "help", "ward", "latest", "search", "subscribe", "unsubscribe")
 MENU = (*RESIDENT_COMMANDS, "lang", "stop")
@@ -64,8 +67,8 @@ def build_application(config: Config, registry: WardRegistry | None = None) -> A
         .base_url(config.telegram.api_url)
         .base_file_url(config.telegram.file_url)
         .rate_limiter(GovernedRateLimiter(governor))
-        .request(HTTPXRequest(connection_pool_size=64, read_timeout=timeout))
-        .get_updates_request(HTTPXRequest(read_timeout=timeout + 40))
+        .request(AiohttpRequest(connection_pool_size=64, read_timeout=timeout))
+        .get_updates_request(AiohttpRequest(read_timeout=timeout + 40))
         .concurrent_updates(8)
         .post_init(post_init)
         .post_stop(post_stop)
@@ -170,6 +173,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The one place where an unexpected error of a handler ends up."""
     if isinstance(context.error, Conflict):
         log.critical("another instance of this bot is polling Telegram; stopping")
+        context.application.bot_data[CONFLICT_KEY] = True
+        # PTB's last getUpdates on the way out meets the same 409 and logs a traceback.
+        logging.getLogger("telegram.ext.Updater").addFilter(_drop_conflict_traceback)
         context.application.stop_running()
         return
     log.error("error while handling an update", exc_info=context.error)
@@ -186,6 +192,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.effective_message.reply_text(t("error.internal"), do_quote=False)
     except Exception:
         log.warning("could not tell the chat about the error", exc_info=True)
+
+
+def _drop_conflict_traceback(record: logging.LogRecord) -> bool:
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, Conflict)
 
 
 async def start_bot(application: Application, *, poll_interval: float = 0.0) -> None:

@@ -1,16 +1,12 @@
-"""A python-telegram-bot request backend over aiohttp: the proposed fix, measured here.
+"""python-telegram-bot's HTTP backend over aiohttp, for every Bot API call of the bot.
 
-python-telegram-bot's default `HTTPXRequest` (httpx + httpcore) costs 1.3-2 ms
-of CPU per sendMessage on this machine, and more as the connection pool
-grows (httpcore checks every pooled connection on each request), so one
-core sends at most ~400-500 messages a second. aiohttp (already a dependency
-of wardnews) does the same request in ~0.4 ms. `AiohttpRequest` is a drop-in
-`telegram.request.BaseRequest`:
-
-    ApplicationBuilder().request(AiohttpRequest(connection_pool_size=64, read_timeout=t))
-
-The benchmarks swap it in by monkeypatching `bot.app.HTTPXRequest` (see
-`use_aiohttp_request`); the lead may move this file to `bot/` as is.
+PTB's default `HTTPXRequest` (httpx + httpcore) cost 1.3-2 ms of CPU per
+sendMessage here, more as its connection pool grows (httpcore checks every
+pooled connection on each request): one core sent at most ~400-500 messages a
+second (bench/delivery.py). aiohttp, already a dependency for the emulator,
+does the same request in ~0.4 ms. Bodies are JSON, which the Bot API accepts:
+percent-encoding Vietnamese text byte by byte was the largest single cost of
+a urlencoded send. Files still go as multipart.
 """
 
 from __future__ import annotations
@@ -102,10 +98,3 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
-
-
-def use_aiohttp_request() -> None:
-    """Make `bot.app.build_application` build its requests with AiohttpRequest."""
-    import bot.app
-
-    bot.app.HTTPXRequest = AiohttpRequest  # type: ignore[attr-defined,misc]
