@@ -132,7 +132,7 @@ async def post_init(application: Application) -> None:
     await set_menus(application)
     tracker = BroadcastTracker(svc, application.bot)
     svc.extras["broadcast_tracker"] = tracker
-    svc.delivery = DeliveryWorker(svc, application.bot)
+    svc.delivery = DeliveryWorker(svc, application.bot, window=config.delivery.in_flight)
     svc.delivery.outcome_hooks.append(tracker.on_outcome)
     svc.poller = Poller(svc, Alerts(svc, application.bot))
     await svc.poller.prepare()

@@ -58,6 +58,7 @@ class DeliveryConfig:
     retry_delay: float = 2.0
     digest_threshold: int = 3
     link_preview: bool = False
+    in_flight: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +243,7 @@ def _delivery(t: _Table) -> DeliveryConfig:
         retry_delay=t.number("retry_delay", d.retry_delay, minimum=0.01),
         digest_threshold=t.integer("digest_threshold", d.digest_threshold, minimum=1),
         link_preview=t.take("link_preview", bool, d.link_preview),
+        in_flight=t.integer("in_flight", d.in_flight, minimum=1),
     )
     t.done()
     return config

@@ -165,5 +165,5 @@ def test_example_is_every_key_the_loader_knows():
         assert section in data
     for key in ("max_pages", "concurrency", "max_backoff", "max_bytes"):
         assert f"\n{key} =" in text
-    for key in ("max_attempts", "retry_delay", "digest_threshold", "link_preview"):
+    for key in ("max_attempts", "retry_delay", "digest_threshold", "link_preview", "in_flight"):
         assert f"\n{key} =" in text
