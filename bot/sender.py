@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections import OrderedDict
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.error import BadRequest
@@ -22,11 +24,36 @@ class MissingContent(BadRequest):
     """The item or broadcast of a row is gone; the row cannot be sent."""
 
 
+class RecentRenders:
+    """The last few rendered messages: one item fanned out to 10,000 chats is read
+    and rendered once, not 10,000 times (bench/delivery.py). Entries expire soon,
+    so an article edited during its fan-out is shown edited to the chats after."""
+
+    SIZE = 64
+    TTL = 60.0
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple, tuple[float, Rendered]] = OrderedDict()
+
+    def get(self, key: tuple) -> Rendered | None:
+        entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry[0] > self.TTL:
+            return None
+        return entry[1]
+
+    def put(self, key: tuple, rendered: Rendered) -> None:
+        self._entries[key] = (time.monotonic(), rendered)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.SIZE:
+            self._entries.popitem(last=False)
+
+
 class Sender:
     def __init__(self, svc: Services, bot: Bot) -> None:
         self.svc = svc
         self.bot = bot
         self.preview = LinkPreviewOptions(is_disabled=not svc.config.delivery.link_preview)
+        self._rendered = RecentRenders()
 
     async def send(self, rows: list[Delivery]) -> int:
         """Send what these rows (all for one chat) owe; returns the message id."""
@@ -34,15 +61,21 @@ class Sender:
         t = catalogue(head.language, self.svc.config.telegram.language)
         if head.broadcast_id is not None:
             return await self._broadcast(head)
+        key = (tuple(r.item_id for r in rows), t.language)
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            rendered = await self._render_items(rows, t)
+            self._rendered.put(key, rendered)
+        return await self.send_html(head.chat_id, rendered)
+
+    async def _render_items(self, rows: list[Delivery], t) -> Rendered:
         found = await items.get_items(self.svc.db, [r.item_id for r in rows])
         if not found:
-            raise MissingContent(f"item {head.item_id} no longer stored")
+            raise MissingContent(f"item {rows[0].item_id} no longer stored")
         if len(found) == 1:
-            rendered = render_item(found[0], self.svc.ward_name, t)
-        else:
-            header = t("news.digest_header", count=len(found))
-            rendered = render_list(header, found, self.svc.ward_name, t)
-        return await self.send_html(head.chat_id, rendered)
+            return render_item(found[0], self.svc.ward_name, t)
+        header = t("news.digest_header", count=len(found))
+        return render_list(header, found, self.svc.ward_name, t)
 
     async def send_html(self, chat_id: int, rendered: Rendered, markup=None) -> int:
         """sendMessage in HTML; if Telegram cannot parse it (our bug), once as plain text."""
