@@ -98,25 +98,33 @@ async def next_due_at(db: Database) -> float | None:
 
 async def claim(db: Database, ids: Sequence[int]) -> list[int]:
     """Mark rows as being sent; returns those that were still pending."""
-    marks = ",".join("?" * len(ids))
-    async with db.write() as conn:
-        rows = await conn.execute_fetchall(
-            f"UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-            f" WHERE id IN ({marks}) AND status = 'pending' RETURNING id",
-            list(ids),
-        )
-    return [row[0] for row in rows]
+    return await db.grouped("claim", _claim_many, list(ids))
+
+
+async def _claim_many(conn: aiosqlite.Connection, id_lists: list[list[int]]) -> list[list[int]]:
+    every = [row_id for ids in id_lists for row_id in ids]
+    marks = ",".join("?" * len(every))
+    rows = await conn.execute_fetchall(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+        f" WHERE id IN ({marks}) AND status = 'pending' RETURNING id",
+        every,
+    )
+    claimed = {row[0] for row in rows}
+    return [[row_id for row_id in ids if row_id in claimed] for ids in id_lists]
 
 
 async def mark_sent(db: Database, results: Iterable[tuple[int, int | None]]) -> None:
     """(row id, Telegram message id) pairs that reached the chat."""
+    await db.grouped("mark_sent", _mark_sent_many, list(results))
+
+
+async def _mark_sent_many(conn: aiosqlite.Connection, batches: list[list[tuple]]) -> list[None]:
     now = time.time()
-    async with db.write() as conn:
-        await conn.executemany(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, error = NULL"
-            " WHERE id = ?",
-            [(now, message_id, row_id) for row_id, message_id in results],
-        )
+    await conn.executemany(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, error = NULL WHERE id = ?",
+        [(now, message_id, row_id) for results in batches for row_id, message_id in results],
+    )
+    return [None] * len(batches)
 
 
 async def release(
