@@ -96,7 +96,7 @@ def run(config_path: Path, log_level: str) -> int:
     config = _config(config_path, require_token=True)
     from telegram import Update
 
-    from bot.app import build_application
+    from bot.app import CONFLICT_KEY, build_application
 
     registry = registry_for(config)
     setup_logging(log_level)
@@ -105,6 +105,12 @@ def run(config_path: Path, log_level: str) -> int:
     log.info("wardnews %s starting: %d sources", __version__, len(config.sources))
     application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
     log.info("wardnews stopped")
+    if application.bot_data.get(CONFLICT_KEY):
+        print(
+            "wardnews: another instance of this bot is polling Telegram (409 Conflict); stopped",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return 0
 
 

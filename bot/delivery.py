@@ -137,7 +137,14 @@ class DeliveryWorker:
             await self._sleep(self._idle_wait())
             return
         now = self.clock()
-        wait = max(self.governor.global_ready_at(), self.governor.chat_ready_at(lane.chat_id))
+        chat_wait = self.governor.chat_ready_at(lane.chat_id)
+        if chat_wait > now:
+            # Only this chat must wait (its interval, a group's minute): the others may
+            # go now, so put it back in line for later rather than sleep on it.
+            self._schedule(lane, max(chat_wait, lane.not_before))
+            await asyncio.sleep(0)  # many such lanes in a row must not hold the loop
+            return
+        wait = self.governor.global_ready_at()
         if wait > now:
             self._schedule(lane, max(wait, lane.not_before), front=True)
             await self._sleep(min(wait - now, IDLE_CHECK))
@@ -233,7 +240,7 @@ class DeliveryWorker:
     def _release_lane(self, lane: Lane) -> None:
         lane.busy = False
         if lane.rows:
-            due = max(lane.rows[0][1], lane.not_before)
+            due = max(lane.rows[0][1], lane.not_before, self.governor.chat_ready_at(lane.chat_id))
             self._schedule(lane, due)
         else:
             self._lanes.pop(lane.chat_id, None)
@@ -243,15 +250,18 @@ class DeliveryWorker:
 
     async def _deliver(self, lane: Lane, rows: list[Delivery]) -> None:
         status = "failed"
+        gone: list[Delivery] = []
         try:
-            ids = await outbox.claim(self.db, [r.id for r in rows])
-            rows = [r for r in rows if r.id in set(ids)]
-            if not rows:
-                return
-            # Counted right before the request leaves, so that the claim's wait for
-            # the database does not skew the timing Telegram sees.
-            await self.governor.acquire(lane.chat_id)
-            status = await self._attempt(lane, rows)
+            claimed = set(await outbox.claim(self.db, [r.id for r in rows]))
+            # Rows settled elsewhere while they waited here (the bot removed from a
+            # group, /stop) are not sent, but a broadcast's report must hear of them.
+            gone = [r for r in rows if r.id not in claimed]
+            rows = [r for r in rows if r.id in claimed]
+            if rows:
+                # Counted right before the request leaves, so that the claim's wait for
+                # the database does not skew the timing Telegram sees.
+                await self.governor.acquire(lane.chat_id)
+                status = await self._attempt(lane, rows)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -260,8 +270,11 @@ class DeliveryWorker:
             status = "retry"
         finally:
             self._slots.release()
-            self._forget_finished(lane, rows)
+            self._forget_finished(lane, rows + gone)
             self._release_lane(lane)
+        for row in gone:
+            for hook in self.outcome_hooks:
+                await hook(row, "dropped")
         if status != "retry":
             for row in rows:
                 for hook in self.outcome_hooks:

@@ -110,7 +110,7 @@ async def stop_then_restart(
         await emu.wait_for(lambda: len(emu.sent()) >= after, timeout=30, what=f"{after} sends")
     finally:
         first.send_signal(stop)
-        code = await wait_exit(first, 20)
+        code = await wait_exit(first, 40)
     if stop == signal.SIGTERM:
         assert code == 0, log.read_text("utf-8")[-2000:]
     sent_before = len(emu.sent())
@@ -124,7 +124,7 @@ async def stop_then_restart(
         )
     finally:
         second.send_signal(signal.SIGTERM)
-        code = await wait_exit(second, 20)
+        code = await wait_exit(second, 40)
     assert code == 0, log.read_text("utf-8")[-2000:]
     return Counter(m.chat_id for m in emu.sent()), sent_before, log.read_text("utf-8")
 
@@ -171,7 +171,7 @@ async def test_backup_while_delivering_is_consistent(tmp_path):
             assert backup.returncode == 0, err.decode()
         finally:
             bot.send_signal(signal.SIGTERM)
-            await wait_exit(bot, 20)
+            await wait_exit(bot, 40)
         connection = sqlite3.connect(copy)
         try:
             assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -13,7 +13,7 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import keyboards
+from bot.handlers import keyboards, lists
 from bot.handlers.access import Officer, admin_only
 from bot.handlers.resident import e, register, reply
 from bot.messages import render_text
@@ -95,7 +95,8 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     t = await register(update, svc)
     query = update.callback_query
     _, verb, number = ((query.data or "") + "::").split(":")[:3]
-    draft = await broadcasts.get_broadcast(svc.db, int(number)) if number.isdigit() else None
+    draft_id = lists.number(number, max_digits=18)
+    draft = await broadcasts.get_broadcast(svc.db, draft_id) if draft_id is not None else None
     if draft is None or query.from_user.id != draft.author_id:
         await query.answer(t("error.admin_only"), show_alert=True)
         return

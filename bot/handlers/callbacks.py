@@ -41,7 +41,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def picker_page(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str):
     svc = services(context)
     t = await register(update, svc)
-    page = int(argument) if argument.isdigit() else 1
+    page = lists.number(argument) or 1
     chosen = await chats.chat_wards(svc.db, update.effective_chat.id)
     markup, page, pages = keyboards.picker(svc.registry.all(), page, chosen, t)
     await update.callback_query.answer()

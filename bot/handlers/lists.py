@@ -17,16 +17,28 @@ MAX_LATEST = 20
 SEARCH_PAGE = 5
 
 
+def number(text: str, max_digits: int = 6) -> int | None:
+    """The number written in a command argument or button, or None for anything else.
+
+    ASCII digits only ("²".isdigit() is true but int("²") fails), and short enough
+    for SQLite's 64-bit integers.
+    """
+    if not (text.isascii() and text.isdigit()) or len(text) > max_digits:
+        return None
+    return int(text)
+
+
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     t = await register(update, svc)
     argument = argument_text(update, context)
     count = DEFAULT_LATEST
     if argument:
-        if not argument.isdigit() or not 1 <= int(argument) <= 1000:
+        wanted = number(argument)
+        if wanted is None or not 1 <= wanted <= 1000:
             await reply(update, e(t("latest.usage", max=MAX_LATEST)))
             return
-        count = min(int(argument), MAX_LATEST)
+        count = min(wanted, MAX_LATEST)
     await send_latest(update, context, count, 0)
 
 
@@ -47,10 +59,10 @@ async def send_latest(update: Update, context, count: int, offset: int) -> None:
 
 
 async def more_latest(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str):
-    offset, _, count = argument.partition(":")
+    offset, count = (number(part) for part in argument.partition(":")[::2])
     await update.callback_query.answer()
-    if offset.isdigit() and count.isdigit():
-        await send_latest(update, context, min(int(count), MAX_LATEST), int(offset))
+    if offset is not None and count:
+        await send_latest(update, context, min(count, MAX_LATEST), offset)
 
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,7 +82,8 @@ async def send_search(update: Update, context, words: str, offset: int) -> None:
     if not found:
         await reply(update, e(t("search.none", query=words)))
         return
-    header = t("search.header", query=words, total=total)
+    shown_total = f"{total}+" if total >= items.SEARCH_CAP else str(total)
+    header = t("search.header", query=words, total=shown_total)
     rendered = render_list(header, found, svc.ward_name, t, start=offset + 1)
     markup = None
     if offset + SEARCH_PAGE < total:
@@ -81,5 +94,6 @@ async def send_search(update: Update, context, words: str, offset: int) -> None:
 async def more_search(update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str):
     offset, _, words = argument.partition(":")
     await update.callback_query.answer()
-    if offset.isdigit() and words:
-        await send_search(update, context, words, int(offset))
+    start = number(offset)
+    if start is not None and words:
+        await send_search(update, context, words, start)

@@ -246,7 +246,17 @@ async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await show_resolution(update, svc, t, text)
 
 
+def for_another_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """`/start@other_bot`: a command meant for another bot of the same group."""
+    message = update.effective_message
+    words = (message.text or "").split(maxsplit=1) if message else []
+    _, at, name = (words[0] if words else "").partition("@")
+    return bool(at) and name.casefold() != (context.bot.username or "").casefold()
+
+
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if for_another_bot(update, context):
+        return
     svc = services(context)
     t = await register(update, svc)
     await reply(update, e(t("error.unknown_command")))

@@ -26,12 +26,16 @@ def canonical_url(url: str, base: str | None = None) -> str:
     """The canonical absolute form of `url`, resolved against `base` when relative.
 
     URLs that are not http(s) (mailto:, javascript:, ...) come back stripped
-    but otherwise unchanged.
+    but otherwise unchanged; one that cannot be parsed at all ("http://[x")
+    gives "", so that one bad link on a page never fails the whole poll.
     """
     url = url.strip()
-    if base:
-        url = urljoin(base.strip(), url)
-    parts = urlsplit(url)
+    try:
+        if base:
+            url = urljoin(base.strip(), url)
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         return url
@@ -53,13 +57,17 @@ def _split_port(hostport: str) -> tuple[str, int | None]:
     if hostport.startswith("["):  # IPv6 literal
         host, _, rest = hostport.partition("]")
         port = rest.removeprefix(":")
-        return host + "]", int(port) if port.isdigit() else None
+        return host + "]", int(port) if _is_port(port) else None
     host, sep, port = hostport.rpartition(":")
-    if sep and port.isdigit():
+    if sep and _is_port(port):
         return host, int(port)
     if sep and not port:  # "example.com:" has an empty port
         return host, None
     return hostport, None
+
+
+def _is_port(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # "²".isdigit() is true, int("²") fails
 
 
 def _idna(host: str) -> str:

@@ -1,0 +1,1 @@
+"""Reliability: crashes, faults and hostile input, with nothing lost."""
