@@ -5,13 +5,8 @@ and `bench.delivery --fix NAME` (or `bench.memory --fix NAME`) measures the
 result beside the unpatched code. What each stands for in the real code:
 
 - aiohttp:  applied in the bot since (bot/telegram_http.py): now a no-op.
-- group:    storage/outbox.py claim / mark_sent: group commit. Concurrent callers
-            (the worker's `window` sends in flight) share one write transaction;
-            each caller still returns only after its own rows are committed, so the
-            crash guarantees are those of today.
-- cache:    bot/sender.py Sender.send: keep the last few rendered items by
-            (item ids, language) instead of reading and rendering the item for
-            each of the 10,000 chats.
+- group:    applied in the bot since (storage/db.py GroupCommit): now a no-op.
+- cache:    applied in the bot since (bot/sender.py RecentRenders): now a no-op.
 - margin:   bot/ratelimit.py RELATIVE_MARGIN / MARGIN (see `_margin`).
 - uvloop:   bot/cli.py: run the bot on uvloop's event loop.
 - lanes:    bot/delivery.py Lane.rows: a list instead of a deque (memory; see `_lanes`).
@@ -23,11 +18,8 @@ result beside the unpatched code. What each stands for in the real code:
 from __future__ import annotations
 
 import asyncio
-import time
 import warnings
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 FIXES = ("aiohttp", "group", "cache", "raw", "margin", "uvloop", "lanes")
 
@@ -107,122 +99,15 @@ def _aiohttp() -> None:
     return None
 
 
-# --- group commit ---------------------------------------------------------------
-
-
-class GroupCommit:
-    """Coalesce concurrent calls into one batch call; each caller gets its own result."""
-
-    def __init__(self, run: Callable[[Any, list[Any]], Awaitable[list[Any]]]) -> None:
-        self.run = run
-        self.pending: list[tuple[Any, asyncio.Future]] = []
-        self.flusher: asyncio.Task | None = None
-        self.batches = 0
-        self.calls = 0
-
-    async def submit(self, db: Any, payload: Any) -> Any:
-        future = asyncio.get_running_loop().create_future()
-        self.pending.append((payload, future))
-        self.calls += 1
-        if self.flusher is None:
-            self.flusher = asyncio.create_task(self._flush(db))
-        return await future
-
-    async def _flush(self, db: Any) -> None:
-        try:
-            await asyncio.sleep(0)  # let the callers of this loop turn join
-            while self.pending:
-                batch, self.pending = self.pending, []
-                self.batches += 1
-                try:
-                    results = await self.run(db, [payload for payload, _ in batch])
-                except BaseException as exc:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    if isinstance(exc, asyncio.CancelledError):
-                        raise
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
-        finally:
-            self.flusher = None
+# --- applied in the bot since: no-ops kept so old commands still run ---------
 
 
 def _group() -> None:
-    from storage import outbox
-
-    async def claim_many(db, id_lists: list[list[int]]) -> list[list[int]]:
-        every = [i for ids in id_lists for i in ids]
-        marks = ",".join("?" * len(every))
-        async with db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-                f" WHERE id IN ({marks}) AND status = 'pending' RETURNING id",
-                every,
-            )
-        claimed = {row[0] for row in rows}
-        return [[i for i in ids if i in claimed] for ids in id_lists]
-
-    async def mark_many(db, result_lists: list[list[tuple[int, int | None]]]) -> list[None]:
-        now = time.time()
-        async with db.write() as conn:
-            await conn.executemany(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, error = NULL"
-                " WHERE id = ?",
-                [(now, m, r) for results in result_lists for r, m in results],
-            )
-        return [None] * len(result_lists)
-
-    claims = GroupCommit(claim_many)
-    marks = GroupCommit(mark_many)
-
-    async def claim(db, ids):
-        return await claims.submit(db, list(ids))
-
-    async def mark_sent(db, results):
-        await marks.submit(db, list(results))
-
-    outbox.claim = claim
-    outbox.mark_sent = mark_sent
-    outbox.group_commit_stats = (claims, marks)
-
-
-# --- rendering cache ------------------------------------------------------------
+    """storage/db.py GroupCommit, used by storage/outbox.py claim and mark_sent."""
 
 
 def _cache() -> None:
-    from bot import sender as sender_module
-    from bot.catalogue import catalogue
-    from bot.messages import render_item, render_list
-    from storage import items
-
-    cache: OrderedDict[tuple, Any] = OrderedDict()
-    limit = 64
-
-    async def send(self, rows):
-        head = rows[0]
-        if head.broadcast_id is not None:
-            return await self._broadcast(head)
-        key = (tuple(r.item_id for r in rows), head.language, self.svc.config.telegram.language)
-        rendered = cache.get(key)
-        if rendered is None:
-            t = catalogue(head.language, self.svc.config.telegram.language)
-            found = await items.get_items(self.svc.db, [r.item_id for r in rows])
-            if not found:
-                raise sender_module.MissingContent(f"item {head.item_id} no longer stored")
-            if len(found) == 1:
-                rendered = render_item(found[0], self.svc.ward_name, t)
-            else:
-                header = t("news.digest_header", count=len(found))
-                rendered = render_list(header, found, self.svc.ward_name, t)
-            cache[key] = rendered
-            if len(cache) > limit:
-                cache.popitem(last=False)
-        return await self.send_html(head.chat_id, rendered)
-
-    sender_module.Sender.send = send
+    """bot/sender.py RecentRenders."""
 
 
 # --- raw sendMessage ------------------------------------------------------------

@@ -48,43 +48,6 @@ SEARCHES = [
 COUNT_CAP = 1000  # the proposed search counts matches up to this ("1000+")
 
 
-async def search_newest(db, words: str, limit: int, offset: int = 0):
-    """Proposed storage.items.search_items: newest first, title matches before the rest.
-
-    Today every match is counted and scored: bm25() needs each token's
-    document frequency, i.e. a read of its whole doclist (25-80 ms for a common
-    word in 1,000,000 items, even for a few rows), and `ORDER BY rank` scores
-    every match (100-700 ms). FTS5 walks matches in rowid order, so
-    `ORDER BY rowid DESC LIMIT n` stops after n rows: newest first is cheap,
-    and for ward news it is what a resident wants. The total is capped
-    ("1000+"), and title matches come first among those newest 1000.
-    """
-    from storage import items as item_store
-
-    query = item_store.fts_query(words)
-    if query is None:
-        return [], 0
-    wanted = limit + offset
-    newest = "SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
-    recent = [row[0] for row in await db.fetchall(newest, (query, COUNT_CAP))]
-    if not recent:
-        return [], 0
-    # Title matches first, among the same newest matches. The rowid bound keeps
-    # FTS5 from walking the whole index when the words are rarely in titles; it
-    # is only honoured in ascending order (SQLite 3.40), so sort here.
-    in_title = await db.fetchall(
-        "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid >= ?",
-        (f"title : ({query})", recent[-1]),
-    )
-    titled = sorted((row[0] for row in in_title), reverse=True)[:wanted]
-    ordered = list(dict.fromkeys(titled + recent[:wanted]))
-    total = len(recent)
-    ids = ordered[offset:wanted]
-    found = await item_store.get_items(db, ids)
-    position = {item_id: index for index, item_id in enumerate(ids)}
-    return sorted(found, key=lambda item: position[item.id]), total
-
-
 async def timed(calls, warmup: int = 50) -> list[float]:
     """Milliseconds of each call (after `warmup` untimed ones)."""
     for call in calls[:warmup]:
@@ -144,9 +107,6 @@ async def measure(path: Path, samples: int, chats: int, rng: random.Random) -> d
         for words, ms in zip(searches, result["search"], strict=True):
             per_query.setdefault(words, []).append(ms)
         result["per_query"] = {w: sum(v) / len(v) for w, v in per_query.items()}
-        many = [SEARCHES[i % len(SEARCHES)] for i in range(samples + 50)]
-        rng.shuffle(many)
-        result["search_newest"] = await timed([search_call(w, search_newest) for w in many])
         result["matches"] = {
             w: await db.scalar(
                 "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", (item_store.fts_query(w),)
@@ -203,15 +163,6 @@ def main(argv: list[str]) -> int:
     )
     report.add(
         "/search p99",
-        percentile(values, 0.99),
-        "ms",
-        goal=f"< {SEARCH_P99:g} ms",
-        check=lambda v: v < SEARCH_P99,
-    )
-    values = result["search_newest"]
-    report.add("/search p50, proposed (newest first, no bm25)", percentile(values, 0.5), "ms")
-    report.add(
-        "/search p99, proposed",
         percentile(values, 0.99),
         "ms",
         goal=f"< {SEARCH_P99:g} ms",
