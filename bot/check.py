@@ -43,7 +43,6 @@ async def check_source(fetcher: Fetcher, config: Config, source: SourceConfig, r
             etag=None,
             last_modified=None,
             seen=set(),
-            first_poll=True,
             now=now,
         )
     except (SourceError, ValueError) as exc:

@@ -61,7 +61,6 @@ async def read_source(
     etag: str | None,
     last_modified: str | None,
     seen: set[str],
-    first_poll: bool,
     now: datetime,
 ) -> SourceRead:
     """Fetch and parse a source. Raises `SourceError` (fetch or parse) on failure."""

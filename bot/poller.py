@@ -156,7 +156,6 @@ class Poller:
                 etag=state.etag if state else None,
                 last_modified=state.last_modified if state else None,
                 seen=seen,
-                first_poll=first_poll,
                 now=now,
             )
         except SourceError as exc:

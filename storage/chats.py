@@ -166,7 +166,3 @@ async def count_chats(db: Database) -> tuple[int, int]:
         "SELECT sum(active = 1), sum(active = 0 AND deactivated_reason != 'stopped') FROM chats"
     )
     return (row[0] or 0, row[1] or 0)
-
-
-def as_chat(row: sqlite3.Row) -> Chat:
-    return _chat(row)

@@ -92,10 +92,6 @@ async def due_deliveries(
     return [(_delivery(row), row["next_attempt_at"]) for row in rows]
 
 
-async def next_due_at(db: Database) -> float | None:
-    return await db.scalar("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'")
-
-
 async def claim(db: Database, ids: Sequence[int]) -> list[int]:
     """Mark rows as being sent; returns those that were still pending."""
     return await db.grouped("claim", _claim_many, list(ids))

@@ -10,10 +10,6 @@ def to_datetime(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
-def to_seconds(moment: datetime) -> float:
-    return moment.timestamp()
-
-
 @dataclass(frozen=True, slots=True)
 class Chat:
     id: int

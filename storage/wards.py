@@ -30,8 +30,3 @@ async def sync_wards(db: Database, wards: Iterable[WardLike]) -> None:
             " province = excluded.province, served = 1",
             rows,
         )
-
-
-async def served_codes(db: Database) -> set[str]:
-    rows = await db.fetchall("SELECT code FROM wards WHERE served = 1")
-    return {row[0] for row in rows}

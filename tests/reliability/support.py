@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -16,6 +13,7 @@ from aiohttp import web
 
 from bot.emulator import BotApiEmulator
 from tests.harness import TOKEN
+from tests.test_crash import start_bot, wait_exit  # noqa: F401  (shared with the crash matrix)
 from tests.test_ingest_e2e import rss
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,30 +119,6 @@ name = "Kim Liên"
         encoding="utf-8",
     )
     return path
-
-
-def start_bot(config_path: Path, log: Path) -> subprocess.Popen:
-    """`python -m bot run` in a subprocess; stderr appended to `log`."""
-    env = {**os.environ, "WARDNEWS_TOKEN": TOKEN}
-    with log.open("ab") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--config", str(config_path)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-
-
-async def wait_exit(process: subprocess.Popen, timeout: float) -> int:
-    """Wait for a process without blocking the loop (the emulator serves on it)."""
-    deadline = time.monotonic() + timeout
-    while process.poll() is None:
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"bot did not exit within {timeout} s")
-        await asyncio.sleep(0.02)
-    return process.returncode
 
 
 def query(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
