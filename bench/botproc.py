@@ -1,6 +1,6 @@
 """`python -m bot` with proposed fixes applied first (bench/fixes.py), for bench.memory.
 
-python -m bench.botproc --fix aiohttp --fix group run --config config.toml
+python -m bench.botproc --fix uvloop run --config config.toml
 """
 
 from __future__ import annotations

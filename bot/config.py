@@ -58,7 +58,7 @@ class DeliveryConfig:
     retry_delay: float = 2.0
     digest_threshold: int = 3
     link_preview: bool = False
-    in_flight: int = 8
+    in_flight: int = 32
 
 
 @dataclass(frozen=True, slots=True)

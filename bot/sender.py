@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections import OrderedDict
+from typing import Any
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot
 from telegram.error import BadRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.catalogue import catalogue
 from bot.messages import Rendered, render_item, render_list, render_text
@@ -18,6 +21,21 @@ from storage.records import Delivery
 log = logging.getLogger(__name__)
 
 PACED = {"paced": True}
+
+# `send_html` posts sendMessage through `Bot.do_api_request`, which advises
+# `Bot.send_message` on every call: that one builds a whole telegram.Message (Chat,
+# User, entities) per send only for us to read its id (bench/delivery.py).
+RAW_SEND_WARNING = "Please use 'Bot.sendMessage'"
+
+
+def quiet_raw_send_warning() -> None:
+    """Silence PTB's advice for our own raw sendMessage calls, and nothing else."""
+    warnings.filterwarnings(
+        "ignore", message=RAW_SEND_WARNING, category=PTBUserWarning, module=r"bot\.sender$"
+    )
+
+
+quiet_raw_send_warning()
 
 
 class MissingContent(BadRequest):
@@ -52,7 +70,7 @@ class Sender:
     def __init__(self, svc: Services, bot: Bot) -> None:
         self.svc = svc
         self.bot = bot
-        self.preview = LinkPreviewOptions(is_disabled=not svc.config.delivery.link_preview)
+        self.preview = {"is_disabled": not svc.config.delivery.link_preview}
         self._rendered = RecentRenders()
 
     async def send(self, rows: list[Delivery]) -> int:
@@ -80,22 +98,33 @@ class Sender:
     async def send_html(self, chat_id: int, rendered: Rendered, markup=None) -> int:
         """sendMessage in HTML; if Telegram cannot parse it (our bug), once as plain text."""
         try:
-            message = await self.bot.send_message(
-                chat_id,
-                rendered.html,
-                parse_mode="HTML",
-                link_preview_options=self.preview,
-                reply_markup=markup,
-                rate_limit_args=PACED,
-            )
+            return await self._send_message(chat_id, rendered.html, "HTML", markup)
         except BadRequest as exc:
             if "can't parse entities" not in str(exc).lower():
                 raise
             log.error("BUG: Telegram refused our HTML (%s); sending plain text", exc)
-            message = await self.bot.send_message(
-                chat_id, rendered.plain, link_preview_options=self.preview, rate_limit_args=PACED
-            )
-        return message.message_id
+            return await self._send_message(chat_id, rendered.plain, None, None)
+
+    async def _send_message(self, chat_id: int, text: str, parse_mode, markup) -> int:
+        """sendMessage; returns the message id without building a telegram.Message.
+
+        PTB's request layer raises the same errors (RetryAfter, Forbidden, BadRequest,
+        ChatMigrated, TimedOut, NetworkError) as for `send_message`, and the rate
+        limiter still sees the call (`rate_limit_args`).
+        """
+        data: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text,
+            "link_preview_options": self.preview,
+        }
+        if parse_mode is not None:
+            data["parse_mode"] = parse_mode
+        if markup is not None:
+            data["reply_markup"] = markup
+        result = await self.bot.do_api_request(
+            "sendMessage", api_kwargs=data, rate_limit_args=PACED
+        )
+        return result["message_id"]
 
     async def _broadcast(self, row: Delivery) -> int:
         broadcast = await broadcasts.get_broadcast(self.svc.db, row.broadcast_id)

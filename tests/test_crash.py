@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.app import build_registry
-from bot.config import load_config
+from bot.config import DeliveryConfig, load_config
 from bot.emulator import BotApiEmulator
 from bot.ingest import store_items
 from storage import chats
@@ -25,7 +25,7 @@ from tests.test_delivery_e2e import SOURCE, news
 
 REPO = Path(__file__).resolve().parents[1]
 CHATS = list(range(5000, 5200))
-IN_FLIGHT_WINDOW = 8  # DeliveryWorker's default window
+IN_FLIGHT_WINDOW = DeliveryConfig().in_flight  # the default window: the most a crash may repeat
 
 
 def write_config(tmp_path: Path, emu: BotApiEmulator) -> Path:

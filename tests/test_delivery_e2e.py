@@ -150,6 +150,95 @@ async def test_html_telegram_cannot_parse_is_resent_once_as_plain_text(tmp_path,
         assert any("BUG" in r.getMessage() for r in caplog.records)
 
 
+async def test_send_html_posts_raw_json_with_preview_and_keyboard_and_no_ptb_warning(
+    tmp_path, monkeypatch
+):
+    """Sends skip telegram.Message (only its id is needed) and PTB's advice to build one."""
+    import warnings
+
+    import telegram
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+    from telegram.warnings import PTBUserWarning
+
+    from bot import sender as sender_module
+    from bot.messages import Rendered
+
+    def no_message(*args, **kwargs):
+        raise AssertionError("a telegram.Message was built for a delivery send")
+
+    async with running_bot(tmp_path) as bot:
+        await subscribe_chats(bot, [7], code_of(bot, "Kim Liên"))
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Xem", callback_data="x:1")]])
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            sender_module.quiet_raw_send_warning()
+            monkeypatch.setattr(telegram.Message, "de_json", no_message)
+            message_id = await bot.svc.delivery.sender.send_html(
+                7, Rendered("<b>Tin</b> mới", "Tin mới"), keyboard
+            )
+            monkeypatch.undo()
+        (message,) = bot.emu.sent(7)
+        assert message.message_id == message_id
+        assert message.text == "Tin mới" and message.parse_mode == "HTML"
+        assert message.buttons == ["Xem"] and message.callback_data == ["x:1"]
+        (call,) = [c for c in bot.emu.calls_to("sendMessage") if c.params["chat_id"] == 7]
+        assert call.params["link_preview_options"] == {"is_disabled": True}
+        assert not [w for w in seen if issubclass(w.category, PTBUserWarning)]
+
+
+async def test_a_full_window_does_not_wait_to_gather_marks(tmp_path, monkeypatch):
+    """With every slot taken, a send's mark goes at once: the next send waits for it."""
+    monkeypatch.setattr(outbox, "MARK_DELAY", 3600.0)
+    async with running_bot(tmp_path, delivery={"in_flight": 1}) as bot:
+        ward = code_of(bot, "Kim Liên")
+        await subscribe_chats(bot, [1, 2, 3], ward)
+        await publish(bot, [news(1, ward)])
+
+        async def all_sent():
+            return await outbox.status_counts(bot.svc.db) == {"sent": 3}
+
+        await eventually(all_sent, what="3 rows marked sent")
+
+
+async def test_requests_out_are_bounded_by_the_round_trip(tmp_path):
+    """The worker times Telegram's answers and bounds the requests out by them."""
+    async with running_bot(tmp_path, delivery={"in_flight": 32}) as bot:
+        ward = code_of(bot, "Kim Liên")
+        await subscribe_chats(bot, list(range(1, 6)), ward)
+        await publish(bot, [news(1, ward)])
+
+        async def all_sent():
+            return await outbox.status_counts(bot.svc.db) == {"sent": 5}
+
+        await eventually(all_sent, what="5 rows marked sent")
+        answers = bot.svc.delivery._answers
+        assert answers.round_trip is not None and answers.count == 0
+        assert answers.limit < 32  # a local emulator answers in milliseconds
+
+
+async def test_a_lane_of_one_row_stays_small(tmp_path):
+    """The worker holds up to 50,000 lanes, mostly of one row: ~1.1 KB each with a deque
+    (an empty one takes 760 bytes), ~0.4 KB with a list."""
+    import tracemalloc
+
+    from storage.records import Delivery
+
+    rows = [Delivery(10**6 + i, 10**7 + i, "private", "vi", 1, None, 1, 0) for i in range(2000)]
+    async with running_bot(tmp_path) as bot:
+        worker = bot.svc.delivery
+        later = worker.clock() + 3600  # not due during the test
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for row in rows:
+                worker._add(row, later)
+            per_lane = (tracemalloc.get_traced_memory()[0] - before) / len(rows)
+        finally:
+            tracemalloc.stop()
+        assert len(worker._lanes) >= len(rows)
+        assert per_lane < 600, f"{per_lane:.0f} bytes per lane"
+
+
 async def test_bot_removed_from_group_deactivates_it(tmp_path):
     async with running_bot(tmp_path) as bot:
         bot.emu.add_user(55, "Hoa")

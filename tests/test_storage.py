@@ -178,6 +178,49 @@ async def test_claim_mark_and_recover(db):
     assert await outbox.status_counts(db) == {"sent": 1}
 
 
+async def test_concurrent_claims_and_marks_share_one_statement_each(db):
+    """Ten sends in flight claim and mark their rows in one UPDATE each, committed,
+    with no BEGIN/COMMIT round trips, and each caller gets its own rows back."""
+    for chat_id in range(1, 11):
+        await chats.upsert_chat(db, chat_id, "private", None)
+        await chats.subscribe(db, chat_id, ["w1"])
+    item_id = await store(db, new_item("https://a/1", "X"))
+    async with db.write() as conn:
+        await outbox.enqueue_item(conn, item_id, ["w1"], 1, 0)
+    ids = [d.id for d, _ in await outbox.due_deliveries(db, "all", 100)]
+    statements: list[str] = []
+    await db._writer.set_trace_callback(statements.append)
+    claimed = await asyncio.gather(*(outbox.claim(db, [i]) for i in [*ids, ids[0]]))
+    assert sorted(claimed[:-1]) == [[i] for i in sorted(ids)]
+    assert claimed[-1] == []  # the same row twice in one group: claimed once
+    await asyncio.gather(*(outbox.mark_sent(db, [(i, 1000 + i)]) for i in ids))
+    await db._writer.set_trace_callback(None)
+    assert len(statements) == 2, statements
+    assert not any(s.upper().startswith(("BEGIN", "COMMIT")) for s in statements)
+    with sqlite3.connect(db.path) as other:  # committed: another connection sees it
+        rows = other.execute("SELECT id, status, message_id FROM outbox").fetchall()
+    assert sorted(rows) == [(i, "sent", 1000 + i) for i in sorted(ids)]
+
+
+async def test_a_mark_in_a_hurry_takes_the_waiting_ones_along_at_once(db, monkeypatch):
+    """Marks wait MARK_DELAY for others to join, unless one cannot wait."""
+    monkeypatch.setattr(outbox, "MARK_DELAY", 3600.0)
+    for chat_id in (1, 2):
+        await chats.upsert_chat(db, chat_id, "private", None)
+        await chats.subscribe(db, chat_id, ["w1"])
+    item_id = await store(db, new_item("https://a/1", "X"))
+    async with db.write() as conn:
+        await outbox.enqueue_item(conn, item_id, ["w1"], 1, 0)
+    first, second = [d.id for d, _ in await outbox.due_deliveries(db, "all", 10)]
+    assert await outbox.claim(db, [first, second]) == [first, second]
+    waiting = asyncio.create_task(outbox.mark_sent(db, [(first, 11)]))
+    await asyncio.sleep(0)  # the first mark is gathering others
+    assert not waiting.done()
+    await asyncio.wait_for(outbox.mark_sent(db, [(second, 12)], hurry=True), timeout=10)
+    await asyncio.wait_for(waiting, timeout=10)
+    assert await outbox.status_counts(db) == {"sent": 2}
+
+
 async def test_blocked_chat_is_deactivated_and_its_rows_dropped(db):
     await chats.upsert_chat(db, 1, "private", None)
     await chats.subscribe(db, 1, ["w1"])

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.config import DeliveryConfig
 from bot.emulator import BotApiEmulator
 from tests.harness import TOKEN
 from tests.test_crash import start_bot, wait_exit  # noqa: F401  (shared with the crash matrix)
 from tests.test_ingest_e2e import rss
 
 REPO = Path(__file__).resolve().parents[2]
-IN_FLIGHT_WINDOW = 8  # DeliveryWorker's default window: the most a crash may repeat
+IN_FLIGHT_WINDOW = DeliveryConfig().in_flight  # the default window: the most a crash may repeat
 ADMIN = 900
 
 
