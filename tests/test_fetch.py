@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+import socket
 import time
 import unicodedata
+import zlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
+from aiohttp import web
+from multidict import CIMultiDict
 
 from bot.portal_server import PortalServer, Route
 from bot.sources.canonical import canonical_url
-from bot.sources.fetch import Fetcher, decode_body
+from bot.sources.fetch import MAX_REDIRECTS, Fetcher, _transport_error, decode_body
 from bot.sources.item import FetchError
 
 VIETNAMESE = "Đảng ủy phường Thổ Quan tổ chức hội nghị học tập, quán triệt Nghị quyết"
@@ -122,6 +129,21 @@ async def test_redirect_loop_is_a_redirects_error(portal: PortalServer, fetcher:
     assert caught.value.kind == "redirects"
 
 
+async def test_five_redirects_are_followed_and_a_sixth_is_not(
+    portal: PortalServer, fetcher: Fetcher
+) -> None:
+    hops = MAX_REDIRECTS + 1
+    for index in range(hops):
+        portal.add(f"/hop{index}", Route(redirect_to=f"/hop{index + 1}"))
+    portal.add(f"/hop{hops}", Route(b"arrived"))
+    result = await fetcher.fetch(portal.url("/hop1"))  # exactly MAX_REDIRECTS hops
+    assert (result.url, result.text) == (portal.url(f"/hop{hops}"), "arrived")
+    with pytest.raises(FetchError) as caught:
+        await fetcher.fetch(portal.url("/hop0"))  # one more
+    assert caught.value.kind == "redirects"
+    assert str(caught.value).endswith(f"more than {MAX_REDIRECTS} redirects")
+
+
 async def test_redirect_gives_the_final_url(portal: PortalServer, fetcher: Fetcher) -> None:
     portal.add("/old", Route(redirect_to="/new"))
     portal.add("/new", Route(b"ok"))
@@ -164,6 +186,58 @@ async def test_corrupt_gzip_is_a_decode_error(portal: PortalServer, fetcher: Fet
     with pytest.raises(FetchError) as caught:
         await fetcher.fetch(portal.url("/z"))
     assert caught.value.kind == "decode"
+    assert "cannot decode body" in str(caught.value) and "gzip" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [("gzip", gzip.compress), ("deflate", zlib.compress)],
+)
+async def test_compressed_body_is_decompressed(
+    portal: PortalServer, fetcher: Fetcher, encoding: str, compress
+) -> None:
+    body = page(VIETNAMESE.encode())
+    portal.add("/c", Route(compress(body), headers={"Content-Encoding": encoding}))
+    result = await fetcher.fetch(portal.url("/c"))
+    assert result.body == body and VIETNAMESE in result.text
+
+
+async def test_compressed_body_is_capped_after_decompression(portal: PortalServer) -> None:
+    portal.add(
+        "/bomb", Route(gzip.compress(b"x" * 3_000_000), headers={"Content-Encoding": "gzip"})
+    )
+    async with Fetcher(timeout=5, max_bytes=1_000_000) as client:
+        with pytest.raises(FetchError) as caught:
+            await client.fetch(portal.url("/bomb"))
+    assert caught.value.kind == "too_large"
+
+
+async def test_repeated_header_values_are_joined(fetcher: Fetcher) -> None:
+    async def twice(request: web.Request) -> web.Response:
+        headers = CIMultiDict([("X-Ward", "Kim Liên"), ("x-ward", "Thổ Quan")])
+        return web.Response(body=b"ok", headers=headers)
+
+    async with PortalServer({"/x": Route(handler=twice)}) as portal:
+        result = await fetcher.fetch(portal.url("/x"))
+    assert result.headers["x-ward"] == "Kim Liên, Thổ Quan"
+
+
+def test_a_fetcher_made_outside_the_loop_works_inside_it() -> None:
+    # The poller makes its Fetcher before the bot's loop runs.
+    fetcher = Fetcher(timeout=5)
+
+    async def use() -> str:
+        async with PortalServer({"/x": (200, {}, b"ok")}) as portal, fetcher:
+            return (await fetcher.fetch(portal.url("/x"))).text
+
+    assert asyncio.run(use()) == "ok"
+
+
+def test_dns_failure_is_a_dns_error() -> None:
+    failure = aiohttp.ClientOSError("Cannot connect to host no.such.host:80")
+    failure.__cause__ = socket.gaierror(-2, "Name or service not known")
+    error = _transport_error("http://no.such.host/", failure)
+    assert error.kind == "dns" and "DNS lookup failed" in str(error)
 
 
 async def test_decomposed_page_becomes_nfc(portal: PortalServer, fetcher: Fetcher) -> None:

@@ -1,10 +1,15 @@
 """HTTP fetching for every source: polite, bounded, cache-aware, decoded to NFC text.
 
 The only module of the sources stage that does I/O. One `Fetcher` holds one
-shared `httpx.AsyncClient`; each `fetch` is a conditional GET with a per-request
-timeout, a deadline for the whole body (a server dripping a byte a second
-still fails on time), a streamed size cap and at most five redirects. Every
-failure becomes a `FetchError` whose `kind` says what went wrong.
+shared `aiohttp.ClientSession` (opened on first use, inside the running loop);
+each `fetch` is a conditional GET with a deadline for the whole answer (a
+server dripping a byte a second still fails on time), a streamed size cap and
+at most five redirects. Every failure becomes a `FetchError` whose `kind`
+says what went wrong.
+
+aiohttp rather than httpx: httpx + httpcore cost 1.3-2 ms of CPU per request
+here, more as the pool grows (httpcore checks every pooled connection on each
+request); aiohttp ~0.4 ms, and a cold poll of 1,000 sources makes 16,000.
 
 `decode_body` turns bytes into text the way a careful browser would, tuned for
 Vietnamese portals: BOM, HTTP charset, the document's own declaration, then
@@ -20,10 +25,13 @@ import re
 import socket
 import ssl
 import unicodedata
+from collections.abc import Iterable
 from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+import aiohttp
+from aiohttp.http_exceptions import ContentEncodingError
+from yarl import URL
 
 from bot.sources.item import FetchError, FetchErrorKind, FetchResult
 
@@ -31,6 +39,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = "wardnews/0.1 (+https://github.com/wardnews)"
 MAX_REDIRECTS = 5
+MAX_CONNECTIONS = 100
+_CHUNK = 64 * 1024
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
     "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
@@ -48,12 +58,8 @@ class Fetcher:
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
-            max_redirects=MAX_REDIRECTS,
-            headers={"User-Agent": user_agent, "Accept": _ACCEPT},
-        )
+        self._headers = {"User-Agent": user_agent, "Accept": _ACCEPT}
+        self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -67,7 +73,19 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Made here, not in __init__: a session belongs to the loop it was made in.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers=self._headers,
+                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            )
+        return self._session
 
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -86,22 +104,22 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.timeout):
                 return await self._get(url, headers, etag, last_modified)
-        except TimeoutError as exc:
+        except TimeoutError as exc:  # also aiohttp's own timeouts
             raise _timeout_error(url, self.timeout) from exc
-        except httpx.TimeoutException as exc:
-            raise _timeout_error(url, self.timeout) from exc
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise _transport_error(url, exc) from exc
 
     async def _get(
         self, url: str, headers: dict[str, str], etag: str | None, last_modified: str | None
     ) -> FetchResult:
-        async with self._client.stream("GET", url, headers=headers) as response:
+        # aiohttp counts the redirect that fails as one: 6 lets 5 through (as httpx did).
+        request = self._client().get(url, headers=headers, max_redirects=MAX_REDIRECTS + 1)
+        async with request as response:
             final_url = str(response.url)
-            fields = {key.lower(): value for key, value in response.headers.items()}
+            fields = _fields(response.headers.items())
             etag = fields.get("etag", etag)
             last_modified = fields.get("last-modified", last_modified)
-            status = response.status_code
+            status = response.status
             log.debug("GET %s: HTTP %d", _display(url), status)
             if status == 304:
                 return FetchResult(final_url, status, b"", "", fields, etag, last_modified, True)
@@ -109,17 +127,19 @@ class Fetcher:
                 raise FetchError(
                     f"GET {_display(url)}: HTTP {status}", url=url, kind="http", status=status
                 )
-            body = await self._read_capped(response, url)
+            body = await self._read_capped(response, fields, url)
         text = decode_body(body, fields.get("content-type"))
         return FetchResult(final_url, status, body, text, fields, etag, last_modified, False)
 
-    async def _read_capped(self, response: httpx.Response, url: str) -> bytes:
-        declared = response.headers.get("content-length", "")
+    async def _read_capped(
+        self, response: aiohttp.ClientResponse, fields: dict[str, str], url: str
+    ) -> bytes:
+        declared = fields.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_large(url)
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.content.iter_chunked(_CHUNK):  # decompressed
             size += len(chunk)
             if size > self.max_bytes:
                 raise self._too_large(url)
@@ -131,13 +151,23 @@ class Fetcher:
         return FetchError(f"GET {_display(url)}: body over {cap} cap", url=url, kind="too_large")
 
 
+def _fields(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Response headers by lowercase name; a repeated header's values joined by ", "."""
+    fields: dict[str, str] = {}
+    for key, value in items:
+        name = key.lower()
+        fields[name] = f"{fields[name]}, {value}" if name in fields else value
+    return fields
+
+
 def _check_url(url: str) -> None:
-    """Refuse what httpx would fail on oddly (bad port, no host, other schemes)."""
+    """Refuse what the client would fail on oddly (bad port, no host, other schemes)."""
     try:
-        parsed = httpx.URL(url)
+        parsed = URL(url)
         valid = parsed.scheme in ("http", "https") and bool(parsed.host)
-        valid = valid and (parsed.port is None or 0 < parsed.port < 65536)
-    except (httpx.InvalidURL, ValueError):
+        port = parsed.explicit_port
+        valid = valid and (port is None or 0 < port < 65536)
+    except (ValueError, TypeError):
         valid = False
     if not valid:
         raise FetchError(f"GET {_display(url)}: not a valid http(s) URL", url=url, kind="connect")
@@ -149,13 +179,14 @@ def _timeout_error(url: str, timeout: float) -> FetchError:
     )
 
 
-def _transport_error(url: str, exc: httpx.HTTPError) -> FetchError:
+def _transport_error(url: str, exc: aiohttp.ClientError) -> FetchError:
     kind: FetchErrorKind
-    if isinstance(exc, httpx.TooManyRedirects):
+    if isinstance(exc, aiohttp.TooManyRedirects):
         message, kind = f"more than {MAX_REDIRECTS} redirects", "redirects"
-    elif isinstance(exc, httpx.DecodingError):
-        message, kind = f"cannot decode body: {exc}", "decode"
-    elif _caused_by(exc, ssl.SSLError):
+    elif _caused_by(exc, ContentEncodingError):
+        cause = _cause(exc, ContentEncodingError)
+        message, kind = f"cannot decode body: {getattr(cause, 'message', cause)}", "decode"
+    elif isinstance(exc, aiohttp.ClientSSLError) or _caused_by(exc, ssl.SSLError):
         message, kind = f"TLS error: {exc}", "tls"
     elif _caused_by(exc, socket.gaierror):
         message, kind = f"DNS lookup failed: {exc}", "dns"
@@ -164,15 +195,27 @@ def _transport_error(url: str, exc: httpx.HTTPError) -> FetchError:
     return FetchError(f"GET {_display(url)}: {message}", url=url, kind=kind)
 
 
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+def _chain(exc: BaseException) -> list[BaseException]:
     seen: set[int] = set()
+    found: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return True
+        found.append(current)
         seen.add(id(current))
+        os_error = getattr(current, "os_error", None)  # aiohttp's connector errors
+        if isinstance(os_error, BaseException) and id(os_error) not in seen:
+            found.append(os_error)
+            seen.add(id(os_error))
         current = current.__cause__ or current.__context__
-    return False
+    return found
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    return any(isinstance(link, kind) for link in _chain(exc))
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException:
+    return next(link for link in _chain(exc) if isinstance(link, kind))
 
 
 def _display(url: str) -> str:
