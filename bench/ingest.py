@@ -1,7 +1,7 @@
 """A full poll of 1,000 ward sources on one local portal: cold, then when nothing changed.
 
     python -m bench.ingest [--sources 1000] [--items 30] [--archive-share 0.5]
-                           [--fix archive304] [--no-after]
+                           [--no-unvalidated]
 
 The portal (bench.portal_proc: PortalServer with generated pages) runs in a
 process of its own; this process runs the bot's news flow without Telegram:
@@ -14,11 +14,11 @@ once to an empty page 2); the others are RSS feeds of 30 items with the whole
 text. Every answer has an ETag and a Last-Modified.
 
 Figures: the cold poll (empty database: every item new), the warm poll (every
-source unchanged: RSS answers 304; archive sources fetch listing page 1 again,
-as `collect_archive` sends no validators), items parsed per second, and where
-the time goes. Sync stages (listing and article parsing, prepare) block the
-event loop, so their sums are loop time; the async ones (fetch, store, the
-feed parse in a worker thread) are summed per call and overlap.
+source unchanged: every source answers 304, archive listings included),
+items parsed per second, and where the time goes. Sync stages (listing and
+article parsing, prepare) block the event loop, so their sums are loop time;
+the async ones (fetch, store, the feed parse in a worker thread) are summed
+per call and overlap.
 
 `collect_archive` sends the stored validators with the listing's page 1, so a
 portal that answers 304 costs an archive source one request. Many portals send
@@ -26,9 +26,6 @@ no ETag or Last-Modified on listings (Liferay pages are dynamic): unless
 --no-unvalidated, the warm poll is measured again after the portal stops
 sending validators on archive listings, so every archive source refetches and
 parses its page 1 and finds nothing new.
-
-`--fix NAME` (repeatable) measures the proposed fixes of bench/fixes_ingest.py
-(fetch: aiohttp; text: fewer clean/fold passes; empty: no empty store).
 """
 
 from __future__ import annotations
@@ -47,8 +44,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Child, Report, machine_line, rerun_line
-from bench.fixes_ingest import FIXES
-from bench.fixes_ingest import apply as apply_fixes
 
 COLD_GOAL = 10.0
 WARM_GOAL = 2.0
@@ -266,17 +261,9 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="skip the warm poll with archive listings that send no ETag/Last-Modified",
     )
-    parser.add_argument(
-        "--fix",
-        action="append",
-        default=[],
-        choices=list(FIXES),
-        help="measure a proposed fix, monkeypatched (see bench/fixes_ingest.py); repeatable",
-    )
     args = parser.parse_args(argv)
-    apply_fixes(args.fix)
     logging.basicConfig(level=logging.ERROR)
-    for name in ("httpx", "bot", "storage", "apscheduler"):
+    for name in ("aiohttp", "bot", "storage", "apscheduler"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     archive = sum(1 for i in range(args.sources) if _kind(i, args.archive_share) != "rss")
     print(
@@ -284,15 +271,12 @@ def main(argv: list[str]) -> int:
         f" Liferay and hanoi-cms), {args.items} items each, one local portal"
     )
     print(machine_line())
-    if args.fix:
-        print(f"fixes applied (monkeypatched, see bench/fixes_ingest.py): {', '.join(args.fix)}")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="wardnews-bench-") as tmp:
         results = asyncio.run(run(args, Path(tmp)))
     print(f"  ({time.monotonic() - started:.1f} s in all)")
     cold, warm = results["cold"], results["warm"]
-    title = "as is" if not args.fix else "with " + "+".join(args.fix)
-    report = Report(f"ingest ({title}): {args.sources:,} sources x {args.items} items")
+    report = Report(f"ingest: {args.sources:,} sources x {args.items} items")
     report.add(
         "full poll, cold (every item new)",
         cold["seconds"],

@@ -1,7 +1,8 @@
 """Alerts to admins (never to subscribers): once per incident, once on recovery.
 
 The incident is stored on the source row (`alert`), so a restart neither
-repeats an alert nor forgets to announce the recovery.
+repeats an alert nor forgets to announce the recovery. The poller passes the
+alert state it read at the start of the poll (`current`), which saves a read.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from bot.services import Services
 from storage import sources as source_store
 
 log = logging.getLogger(__name__)
+
+# `current=UNREAD`: the caller does not know the source's alert state; read it.
+UNREAD = object()
 
 
 class Alerts:
@@ -36,33 +40,48 @@ class Alerts:
                     found.append(officer.user_id)
         return list(dict.fromkeys(found))
 
-    async def _set(self, source: SourceConfig, expected: str | None, alert: str | None) -> bool:
-        """Move the source's alert state from `expected` to `alert`; False if it was not so."""
-        state = await source_store.get_source(self.svc.db, source.name)
-        if state is None or state.alert == alert:
+    async def _set(
+        self, source: SourceConfig, expected: str | None, alert: str | None, current: object
+    ) -> bool:
+        """Move the source's alert state from `expected` to `alert`; False if it was not so.
+
+        `current` is the source's alert as the caller last read it, or `UNREAD`.
+        """
+        if current is UNREAD:
+            state = await source_store.get_source(self.svc.db, source.name)
+            if state is None:
+                return False
+            current = state.alert
+        if current == alert:
             return False
-        if expected is not None and state.alert != expected:
+        if expected is not None and current != expected:
             return False
         await source_store.set_alert(self.svc.db, source.name, alert)
         return True
 
     async def source_failing(
-        self, source: SourceConfig, error: str, failures: int, *, stopped: bool = False
+        self,
+        source: SourceConfig,
+        error: str,
+        failures: int,
+        *,
+        stopped: bool = False,
+        current: object = UNREAD,
     ) -> None:
-        if await self._set(source, None, "failing"):
+        if await self._set(source, None, "failing", current):
             key = "alert.stopped" if stopped else "alert.failing"
             await self._tell(source, key, failures=failures, error=error[:300])
 
-    async def source_recovered(self, source: SourceConfig) -> None:
-        if await self._set(source, "failing", None):
+    async def source_recovered(self, source: SourceConfig, *, current: object = UNREAD) -> None:
+        if await self._set(source, "failing", None, current):
             await self._tell(source, "alert.recovered")
 
-    async def source_empty(self, source: SourceConfig) -> None:
-        if await self._set(source, None, "empty"):
+    async def source_empty(self, source: SourceConfig, *, current: object = UNREAD) -> None:
+        if await self._set(source, None, "empty", current):
             await self._tell(source, "alert.empty")
 
-    async def source_not_empty(self, source: SourceConfig) -> None:
-        if await self._set(source, "empty", None):
+    async def source_not_empty(self, source: SourceConfig, *, current: object = UNREAD) -> None:
+        if await self._set(source, "empty", None, current):
             await self._tell(source, "alert.recovered")
 
     async def _tell(self, source: SourceConfig, key: str, **values) -> None:

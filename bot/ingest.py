@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from bot.config import PollingConfig, SourceConfig
 from bot.news.dates import VN_TZ
 from bot.news.summary import summarise
-from bot.news.text import clean_text, fold
+from bot.news.text import clean_again, clean_text, fold
 from bot.news.wards import WardRegistry, tag
-from bot.sources.archive import collect_archive
+from bot.sources.archive import Seen, collect_archive
 from bot.sources.canonical import canonical_url
 from bot.sources.fetch import Fetcher
 from bot.sources.item import RawItem
@@ -60,10 +60,13 @@ async def read_source(
     *,
     etag: str | None,
     last_modified: str | None,
-    seen: set[str],
+    seen: Seen,
     now: datetime,
 ) -> SourceRead:
-    """Fetch and parse a source. Raises `SourceError` (fetch or parse) on failure."""
+    """Fetch and parse a source. Raises `SourceError` (fetch or parse) on failure.
+
+    `seen` (archive sources) tells which article URLs are stored already.
+    """
     if source.kind == "rss":
         result = await fetcher.fetch(source.url, etag=etag, last_modified=last_modified)
         if result.not_modified:
@@ -90,11 +93,15 @@ async def read_source(
 
 
 def prepare(raw: RawItem, source: SourceConfig, registry: WardRegistry, now: datetime) -> NewItem:
-    """A raw item cleaned, dated, tagged with wards and summarised (pure)."""
-    title = clean_text(raw.title) or clean_text(raw.lead)[:120] or raw.url
-    paragraphs = [p for p in (clean_text(line) for line in raw.body.split("\n")) if p]
+    """A raw item cleaned, dated, tagged with wards and summarised (pure).
+
+    The parsers hand on clean body lines (see `RawItem`): `clean_again` gives
+    what cleaning them again would, without redoing it for every line.
+    """
     lead = clean_text(raw.lead)
-    summary = summarise([lead, *paragraphs] if lead else paragraphs)
+    title = clean_text(raw.title) or lead[:120] or raw.url
+    paragraphs = [p for p in (clean_again(line) for line in raw.body.split("\n")) if p]
+    summary = summarise([lead, *paragraphs] if lead else paragraphs, cleaned=True)
     published = raw.published_at or now
     if published.tzinfo is None:
         published = published.replace(tzinfo=VN_TZ)
@@ -131,15 +138,25 @@ def pushable(prepared: Sequence[NewItem], first_poll: bool, backfill: int) -> se
 async def store_items(
     db: Database, prepared: Sequence[NewItem], push: set[str], batch: int
 ) -> StoreResult:
-    """Store new items (queueing those in `push`), update edited ones; one transaction."""
+    """Store new items (queueing those in `push`), update edited ones; one transaction.
+
+    When no item is a duplicate of a stored one or of another (a first poll,
+    or new items only), they are written in a few statements for the whole
+    batch; otherwise one by one, each checked against what is stored by then.
+    """
     new = updated = queued = 0
     new_ids = []
     now = time.time()
     unchanged = await item_store.unchanged_urls(db, [(i.url, i.content_hash) for i in prepared])
+    fresh = [item for item in prepared if item.url not in unchanged]
     async with db.write() as conn:
-        for item in prepared:
-            if item.url in unchanged:
-                continue
+        if fresh and await item_store.all_new(conn, fresh):
+            new_ids = await item_store.insert_items(conn, fresh, now)
+            for item, item_id in zip(fresh, new_ids, strict=True):
+                if item.url in push:
+                    queued += await outbox.enqueue_item(conn, item_id, item.wards, batch, now)
+            return StoreResult(len(fresh), 0, queued, tuple(new_ids))
+        for item in fresh:
             existing = await item_store.find_duplicate(conn, item)
             if existing is not None:
                 if existing["content_hash"] != item.content_hash:

@@ -23,10 +23,12 @@ from bot.alerts import Alerts
 from bot.config import SourceConfig
 from bot.ingest import StoreResult, prepare, pushable, read_source, store_items
 from bot.services import Services
+from bot.sources.archive import Seen
 from bot.sources.fetch import Fetcher
 from bot.sources.item import FetchError, SourceError
 from storage import items as item_store
 from storage import sources as source_store
+from storage.records import SourceState
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +96,9 @@ class Poller:
 
     async def tick(self) -> None:
         """Start every due source that is not already being polled."""
-        states = await source_store.list_sources(self.svc.db)
-        now = time.time()
-        for state in states:
-            source = self.sources.get(state.name)
-            if source is None or state.stopped or state.name in self._running:
-                continue
-            if state.next_poll_at.timestamp() <= now:
+        for name in await source_store.due_sources(self.svc.db, time.time()):
+            source = self.sources.get(name)
+            if source is not None and name not in self._running:
                 self._spawn(source)
 
     def _spawn(self, source: SourceConfig) -> asyncio.Task:
@@ -148,18 +146,17 @@ class Poller:
             first_poll = False
         now = datetime.now(UTC)
         try:
-            seen = await item_store.source_urls(db, source.name) if source.kind != "rss" else set()
             read = await read_source(
                 self.fetcher,
                 source,
                 self.config.polling,
                 etag=state.etag if state else None,
                 last_modified=state.last_modified if state else None,
-                seen=seen,
+                seen=self._stored_among(source),
                 now=now,
             )
         except SourceError as exc:
-            return await self._failed(source, exc, started)
+            return await self._failed(source, state, exc, started)
         prepared = [prepare(raw, source, self.svc.registry, now) for raw in read.items]
         push = pushable(prepared, first_poll, self.config.polling.backfill)
         stored = StoreResult(0, 0, 0)
@@ -167,18 +164,19 @@ class Poller:
             stored = await store_items(db, prepared, push, batch=int(time.time() * 1000))
         if stored.queued and self.svc.delivery is not None:
             self.svc.delivery.wake()
-        await source_store.record_success(
+        yielded = read.not_modified or bool(read.items)
+        empty_polls = await source_store.record_success(
             db,
             source.name,
             etag=read.etag,
             last_modified=read.last_modified,
             found=len(read.items),
             new=stored.new,
+            empty=not yielded,
             next_poll_at=self.next_after_success(source),
         )
-        await self._check_empty(source, read.not_modified or bool(read.items))
-        if self.alerts is not None:
-            await self.alerts.source_recovered(source)
+        if state is not None:  # no row, no alert state (as Alerts would find)
+            await self._alert_after_success(source, state.alert, empty_polls, yielded)
         report = PollReport(
             source.name,
             len(read.items),
@@ -198,9 +196,22 @@ class Poller:
         )
         return report
 
-    async def _failed(self, source: SourceConfig, exc: SourceError, started: float) -> PollReport:
+    def _stored_among(self, source: SourceConfig) -> Seen:
+        """Archive sources: which of a listing page's links are stored, asked per page."""
+        if source.kind == "rss":
+            return ()
         db = self.svc.db
-        state = await source_store.get_source(db, source.name)
+
+        async def stored_among(links: list[str]) -> set[str]:
+            return await item_store.stored_urls(db, source.name, links)
+
+        return stored_among
+
+    async def _failed(
+        self, source: SourceConfig, state: SourceState | None, exc: SourceError, started: float
+    ) -> PollReport:
+        """`state` is the source's row as this poll began: only this poll changes it."""
+        db = self.svc.db
         failures = (state.consecutive_failures if state else 0) + 1
         gone = isinstance(exc, FetchError) and exc.status == 410
         await source_store.record_failure(
@@ -209,17 +220,30 @@ class Poller:
         log.warning("poll of %s failed (%d in a row): %s", source.name, failures, exc)
         if gone:
             await source_store.set_stopped(db, source.name, True)
-        if self.alerts is not None and (gone or failures >= FAILING_AFTER):
-            await self.alerts.source_failing(source, str(exc), failures, stopped=gone)
+        if self.alerts is not None and state is not None and (gone or failures >= FAILING_AFTER):
+            await self.alerts.source_failing(
+                source, str(exc), failures, stopped=gone, current=state.alert
+            )
         return PollReport(source.name, error=str(exc), seconds=time.monotonic() - started)
 
-    async def _check_empty(self, source: SourceConfig, yielded: bool) -> None:
-        """A source that gave items before and now gives none: the layout changed."""
-        db = self.svc.db
-        empty = await source_store.record_empty(db, source.name, not yielded)
+    async def _alert_after_success(
+        self, source: SourceConfig, alert: str | None, empty_polls: int, yielded: bool
+    ) -> None:
+        """Tell admins of a source gone empty, back from empty or back from failing.
+
+        `alert` is the source's alert as this poll began (only a poll of this
+        source changes it, and never two run at once): no need to read it again.
+        """
         if self.alerts is None:
             return
-        if empty >= EMPTY_AFTER and await source_store.has_items(db, source.name):
-            await self.alerts.source_empty(source)
-        elif yielded:
-            await self.alerts.source_not_empty(source)
+        db = self.svc.db
+        if empty_polls >= EMPTY_AFTER:
+            # A source that gave items before and now gives none: the layout changed.
+            if alert != "empty" and await source_store.has_items(db, source.name):
+                await self.alerts.source_empty(source, current=alert)
+                alert = "empty"
+        elif yielded and alert == "empty":
+            await self.alerts.source_not_empty(source, current=alert)
+            alert = None
+        if alert == "failing":
+            await self.alerts.source_recovered(source, current=alert)

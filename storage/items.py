@@ -64,6 +64,60 @@ async def find_duplicate(conn: aiosqlite.Connection, item: NewItem) -> sqlite3.R
     return None
 
 
+async def all_new(conn: aiosqlite.Connection, items: Sequence[NewItem]) -> bool:
+    """Whether `find_duplicate` would find nothing for any of these items, each stored
+    in turn: no stored row and no earlier item of theirs is the same article.
+
+    A handful of queries for the whole batch, on the writer inside the
+    transaction, instead of up to four per item.
+    """
+    urls: set[str] = set()
+    keys: set[tuple[str, str]] = set()
+    guids: set[tuple[str, str]] = set()
+    titles: dict[str, list[int]] = {}
+    for item in items:
+        published = int(item.published_at.timestamp())
+        if item.url in urls or (item.source, item.key) in keys:
+            return False
+        if item.guid and (item.guid, item.source) in guids:
+            return False
+        if _near(published, titles.get(item.title_key, ())):
+            return False
+        urls.add(item.url)
+        keys.add((item.source, item.key))
+        if item.guid:
+            guids.add((item.guid, item.source))
+        titles.setdefault(item.title_key, []).append(published)
+    checks: list[tuple[str, list[str], list[str]]] = [("url IN", [], sorted(urls))]
+    for source in sorted({source for source, _ in keys}):
+        mine = [key for other, key in keys if other == source]
+        checks.append(("source = ? AND key IN", [source], sorted(mine)))
+        mine = [guid for guid, other in guids if other == source]
+        checks.append(("source = ? AND guid IN", [source], sorted(mine)))
+    for where, params, values in checks:
+        for start in range(0, len(values), 400):
+            chunk = values[start : start + 400]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT 1 FROM items WHERE {where} ({marks}) LIMIT 1"
+            if await conn.execute_fetchall(sql, [*params, *chunk]):
+                return False
+    title_keys = sorted(titles)
+    for start in range(0, len(title_keys), 400):
+        chunk = title_keys[start : start + 400]
+        marks = ",".join("?" * len(chunk))
+        rows = await conn.execute_fetchall(
+            f"SELECT title_key, published_at FROM items WHERE title_key IN ({marks})", chunk
+        )
+        if any(_near(stored, titles[title_key]) for title_key, stored in rows):
+            return False
+    return True
+
+
+def _near(published: int, others: Iterable[int]) -> bool:
+    """Within the same-title window of one of `others` (find_duplicate's BETWEEN)."""
+    return any(abs(published - other) <= SAME_TITLE_WINDOW for other in others)
+
+
 async def unchanged_urls(db: Database, pairs: Sequence[tuple[str, str]]) -> set[str]:
     """Of these (url, content hash) pairs, the URLs stored with that very hash."""
     unchanged: set[str] = set()
@@ -78,10 +132,21 @@ async def unchanged_urls(db: Database, pairs: Sequence[tuple[str, str]]) -> set[
     return unchanged
 
 
-async def source_urls(db: Database, source: str) -> set[str]:
-    """Every article URL stored for a source (an archive poll skips those)."""
-    rows = await db.fetchall("SELECT url FROM items WHERE source = ?", (source,))
-    return {row[0] for row in rows}
+async def stored_urls(db: Database, source: str, urls: Sequence[str]) -> set[str]:
+    """Of these article URLs, those stored for this source (an archive poll skips them).
+
+    Asked with the links of one listing page: what is stored for a source
+    grows without bound, a listing page does not.
+    """
+    stored: set[str] = set()
+    for start in range(0, len(urls), 400):
+        chunk = list(urls[start : start + 400])
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetchall(
+            f"SELECT url FROM items WHERE url IN ({marks}) AND source = ?", [*chunk, source]
+        )
+        stored.update(row[0] for row in rows)
+    return stored
 
 
 async def insert_item(conn: aiosqlite.Connection, item: NewItem, now: float) -> int:
@@ -114,6 +179,62 @@ async def insert_item(conn: aiosqlite.Connection, item: NewItem, now: float) -> 
         (item_id, fold(item.title), fold(item.body or item.summary)),
     )
     return item_id
+
+
+async def insert_items(
+    conn: aiosqlite.Connection, items: Sequence[NewItem], now: float
+) -> list[int]:
+    """Store new items (see `all_new`) as `insert_item` does one by one; their ids, in order.
+
+    Three statements for the whole batch (items, wards, index entries)
+    instead of three per item.
+    """
+    ids: list[int] = []
+    for start in range(0, len(items), 200):
+        chunk = items[start : start + 200]
+        rows = [
+            (
+                item.source,
+                item.key,
+                item.url,
+                item.guid,
+                item.title,
+                item.title_key,
+                item.summary,
+                item.body,
+                item.author,
+                int(item.published_at.timestamp()),
+                int(item.date_guessed),
+                int(now),
+                item.content_hash,
+            )
+            for item in chunk
+        ]
+        values = ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+        returned = await conn.execute_fetchall(
+            "INSERT INTO items (source, key, url, guid, title, title_key, summary, body, author,"
+            " published_at, date_guessed, first_seen_at, content_hash)"
+            f" VALUES {values} RETURNING id, url",
+            [value for row in rows for value in row],
+        )
+        by_url = {url: item_id for item_id, url in returned}
+        ids.extend(by_url[item.url] for item in chunk)
+    await conn.executemany(
+        "INSERT OR IGNORE INTO item_wards (item_id, ward_code, published_at) VALUES (?, ?, ?)",
+        [
+            (item_id, code, int(item.published_at.timestamp()))
+            for item, item_id in zip(items, ids, strict=True)
+            for code in item.wards
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO items_fts (rowid, title, body) VALUES (?, ?, ?)",
+        [
+            (item_id, fold(item.title), fold(item.body or item.summary))
+            for item, item_id in zip(items, ids, strict=True)
+        ],
+    )
+    return ids
 
 
 async def update_item(conn: aiosqlite.Connection, old: sqlite3.Row, item: NewItem, now: float):

@@ -51,6 +51,17 @@ async def get_source(db: Database, name: str) -> SourceState | None:
     return None if row is None else _state(row)
 
 
+async def due_sources(db: Database, now: float) -> list[str]:
+    """Names of the sources not stopped whose next poll is due by `now`, by name.
+
+    The poller asks every second: one column of the due rows, not every row whole.
+    """
+    rows = await db.fetchall(
+        "SELECT name FROM sources WHERE stopped = 0 AND next_poll_at <= ? ORDER BY name", (now,)
+    )
+    return [row[0] for row in rows]
+
+
 async def list_sources(db: Database) -> list[SourceState]:
     rows = await db.fetchall("SELECT * FROM sources ORDER BY name")
     return [_state(row) for row in rows]
@@ -64,18 +75,26 @@ async def record_success(
     last_modified: str | None,
     found: int,
     new: int,
+    empty: bool,
     next_poll_at: float,
-) -> None:
-    """A poll that worked; `found` is how many items the source showed (0 on a 304)."""
+) -> int:
+    """A poll that worked; returns how many polls in a row found no items at all.
+
+    `found` is how many items the source showed (0 on a 304); `empty` says the
+    poll found none and was not a 304 either. One statement, so no BEGIN and
+    COMMIT of its own: an unchanged source costs one write, not two.
+    """
     now = time.time()
-    async with db.write() as conn:
-        await conn.execute(
+    async with db.autocommit() as conn:
+        rows = await conn.execute_fetchall(
             "UPDATE sources SET etag = ?, last_modified = ?, last_polled_at = ?,"
             " last_ok_at = ?, first_polled_at = coalesce(first_polled_at, ?),"
             " consecutive_failures = 0, next_poll_at = ?, items_total = items_total + ?,"
-            " last_new_items = ? WHERE name = ?",
-            (etag, last_modified, now, now, now, next_poll_at, new, new, name),
+            " last_new_items = ?, empty_polls = CASE WHEN ? THEN empty_polls + 1 ELSE 0 END"
+            " WHERE name = ? RETURNING empty_polls",
+            (etag, last_modified, now, now, now, next_poll_at, new, new, int(empty), name),
         )
+    return rows[0][0] if rows else 0
 
 
 async def record_failure(db: Database, name: str, error: str, next_poll_at: float) -> int:
@@ -99,17 +118,6 @@ async def set_alert(db: Database, name: str, alert: str | None) -> None:
 async def set_stopped(db: Database, name: str, stopped: bool) -> None:
     async with db.write() as conn:
         await conn.execute("UPDATE sources SET stopped = ? WHERE name = ?", (int(stopped), name))
-
-
-async def record_empty(db: Database, name: str, empty: bool) -> int:
-    """Count polls in a row that found no items at all; returns the count."""
-    async with db.write() as conn:
-        rows = await conn.execute_fetchall(
-            "UPDATE sources SET empty_polls = CASE WHEN ? THEN empty_polls + 1 ELSE 0 END"
-            " WHERE name = ? RETURNING empty_polls",
-            (int(empty), name),
-        )
-    return rows[0][0] if rows else 0
 
 
 async def has_items(db: Database, name: str) -> bool:

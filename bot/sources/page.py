@@ -74,8 +74,12 @@ def article_lines(body: LexborNode) -> tuple[list[str], str | None]:
 
 
 def body_text(paragraphs: list[str], author: str | None) -> list[str]:
-    """The paragraphs without noise; a text that is all "noise" (one short line) stays."""
-    return strip_noise(paragraphs) or [line for line in paragraphs if line != author]
+    """The paragraphs without noise; a text that is all "noise" (one short line) stays.
+
+    `paragraphs` are clean lines (`clean_paragraphs`' output), so noise
+    stripping takes them as such (`strip_noise(..., cleaned=True)`).
+    """
+    return strip_noise(paragraphs, cleaned=True) or [line for line in paragraphs if line != author]
 
 
 def html_lines(fragment: str) -> tuple[list[str], str | None]:
