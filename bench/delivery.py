@@ -25,8 +25,7 @@ Beside it, the baseline a developer would write: python-telegram-bot's
 awaited one by one ("loop"), and with asyncio.gather ("gather", at most 64 at
 once: unbounded, 10,000 sends stall in httpcore's connection pool), each against
 a fresh emulator. `--fix` measures a fix of bench/fixes.py still only proposed
-(monkeypatched); the ones measured before are in the bot, so there is no second
-run with them any more (`--no-after` is accepted and does nothing).
+(monkeypatched); the ones measured before are in the bot now.
 """
 
 from __future__ import annotations
@@ -358,11 +357,6 @@ def main(argv: list[str]) -> int:
         default=[],
         choices=list(FIXES),
         help="measure a proposed fix, monkeypatched (see bench/fixes.py); repeatable",
-    )
-    parser.add_argument(
-        "--no-after",
-        action="store_true",
-        help="does nothing: the fixes the second run measured are in the bot now",
     )
     args = parser.parse_args(argv)
     apply_fixes(args.fix)

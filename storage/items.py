@@ -149,6 +149,25 @@ async def stored_urls(db: Database, source: str, urls: Sequence[str]) -> set[str
     return stored
 
 
+def _item_row(item: NewItem, now: float) -> tuple:
+    """The values of an `items` row, in the order of the INSERTs below."""
+    return (
+        item.source,
+        item.key,
+        item.url,
+        item.guid,
+        item.title,
+        item.title_key,
+        item.summary,
+        item.body,
+        item.author,
+        int(item.published_at.timestamp()),
+        int(item.date_guessed),
+        int(now),
+        item.content_hash,
+    )
+
+
 async def insert_item(conn: aiosqlite.Connection, item: NewItem, now: float) -> int:
     """Store a new item with its wards and index entry; returns its id."""
     published = int(item.published_at.timestamp())
@@ -156,21 +175,7 @@ async def insert_item(conn: aiosqlite.Connection, item: NewItem, now: float) -> 
         "INSERT INTO items (source, key, url, guid, title, title_key, summary, body, author,"
         " published_at, date_guessed, first_seen_at, content_hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            item.source,
-            item.key,
-            item.url,
-            item.guid,
-            item.title,
-            item.title_key,
-            item.summary,
-            item.body,
-            item.author,
-            published,
-            int(item.date_guessed),
-            int(now),
-            item.content_hash,
-        ),
+        _item_row(item, now),
     )
     item_id = cursor.lastrowid
     await _set_wards(conn, item_id, item.wards, published)
@@ -192,24 +197,7 @@ async def insert_items(
     ids: list[int] = []
     for start in range(0, len(items), 200):
         chunk = items[start : start + 200]
-        rows = [
-            (
-                item.source,
-                item.key,
-                item.url,
-                item.guid,
-                item.title,
-                item.title_key,
-                item.summary,
-                item.body,
-                item.author,
-                int(item.published_at.timestamp()),
-                int(item.date_guessed),
-                int(now),
-                item.content_hash,
-            )
-            for item in chunk
-        ]
+        rows = [_item_row(item, now) for item in chunk]
         values = ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
         returned = await conn.execute_fetchall(
             "INSERT INTO items (source, key, url, guid, title, title_key, summary, body, author,"
