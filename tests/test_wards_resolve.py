@@ -78,6 +78,7 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("tho quan", "merged", (VMQTG,)),
     ("THỔ QUAN", "merged", (VMQTG,)),
     ("P. Thổ Quan", "merged", (VMQTG,)),
+    ("Ｔｈổ Ｑｕａｎ", "merged", (VMQTG,)),  # fullwidth letters
     ("phường Thổ Quan (cũ)", "merged", (VMQTG,)),
     ("Phường Thổ Quan cũ", "merged", (VMQTG,)),
     ("Văn Chương", "merged", (VMQTG,)),

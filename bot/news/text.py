@@ -25,17 +25,20 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return " ".join(text.lower().split())
-    # Each step works character by character and never makes or removes
-    # whitespace, so the key is that of each word, joined; and words repeat,
-    # within a text and from one to the next (a 1,300-character body: 45 us
-    # word by word, 300 us character by character).
+    # Each step works character by character, so the key is that of each word,
+    # joined; and words repeat, within a text and from one to the next (a
+    # 1,300-character body: 45 us word by word, 300 us character by character).
     return " ".join(filter(None, map(_fold_word, text.split())))
 
 
 @lru_cache(maxsize=8192)  # ~1 MB when full
 def _fold_word(word: str) -> str:
-    decomposed = unicodedata.normalize("NFD", word.translate(_FOLD_EXTRA))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    # NFKD, not NFD: fullwidth and other compatibility forms ("Ｔｈổ", "ﬁ") fold to
+    # the letters they stand for, as a resident typing on an odd keyboard means them.
+    # NFKD can make spaces ("¯" is a space and a combining macron): collapse them.
+    decomposed = unicodedata.normalize("NFKD", word.translate(_FOLD_EXTRA))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(bare.split())
 
 
 # --- cleaning -------------------------------------------------------------
