@@ -2,7 +2,8 @@
 
 The incident is stored on the source row (`alert`), so a restart neither
 repeats an alert nor forgets to announce the recovery. The poller passes the
-alert state it read at the start of the poll (`current`), which saves a read.
+alert state it read at the start of the poll (`current`): only a poll of the
+source changes it, and never two polls of one source run at once.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from bot.services import Services
 from storage import sources as source_store
 
 log = logging.getLogger(__name__)
-
-# `current=UNREAD`: the caller does not know the source's alert state; read it.
-UNREAD = object()
 
 
 class Alerts:
@@ -41,17 +39,10 @@ class Alerts:
         return list(dict.fromkeys(found))
 
     async def _set(
-        self, source: SourceConfig, expected: str | None, alert: str | None, current: object
+        self, source: SourceConfig, expected: str | None, alert: str | None, current: str | None
     ) -> bool:
-        """Move the source's alert state from `expected` to `alert`; False if it was not so.
-
-        `current` is the source's alert as the caller last read it, or `UNREAD`.
-        """
-        if current is UNREAD:
-            state = await source_store.get_source(self.svc.db, source.name)
-            if state is None:
-                return False
-            current = state.alert
+        """Move the source's alert state from `current` to `alert`, if `current` is
+        `expected` (None: any); False if it was not so."""
         if current == alert:
             return False
         if expected is not None and current != expected:
@@ -65,22 +56,22 @@ class Alerts:
         error: str,
         failures: int,
         *,
+        current: str | None,
         stopped: bool = False,
-        current: object = UNREAD,
     ) -> None:
         if await self._set(source, None, "failing", current):
             key = "alert.stopped" if stopped else "alert.failing"
             await self._tell(source, key, failures=failures, error=error[:300])
 
-    async def source_recovered(self, source: SourceConfig, *, current: object = UNREAD) -> None:
+    async def source_recovered(self, source: SourceConfig, *, current: str | None) -> None:
         if await self._set(source, "failing", None, current):
             await self._tell(source, "alert.recovered")
 
-    async def source_empty(self, source: SourceConfig, *, current: object = UNREAD) -> None:
+    async def source_empty(self, source: SourceConfig, *, current: str | None) -> None:
         if await self._set(source, None, "empty", current):
             await self._tell(source, "alert.empty")
 
-    async def source_not_empty(self, source: SourceConfig, *, current: object = UNREAD) -> None:
+    async def source_not_empty(self, source: SourceConfig, *, current: str | None) -> None:
         if await self._set(source, "empty", None, current):
             await self._tell(source, "alert.recovered")
 
