@@ -10,10 +10,12 @@ and neither changes what we keep. We take only the text of a field
 (`html_lines` skips script, style and the like, and reads no link), and
 Telegram gets it escaped by `bot.messages`. Over feedparser's own ~2,100 test
 feeds the items come out the same either way (tests/test_rss.py checks a
-hostile sample). It is always given bytes and
-the response headers: a `str` would be taken for a URL and fetched without a
-timeout. Broken feeds that still hold entries give their entries; a body
-that is no feed at all raises `ParseError`; a valid empty feed gives [].
+hostile sample).
+
+It is always given bytes and the response headers: a `str` would be taken for
+a URL and fetched without a timeout. Broken feeds that still hold entries give
+their entries; a body that is no feed at all raises `ParseError`; a valid
+empty feed gives [].
 """
 
 from __future__ import annotations
