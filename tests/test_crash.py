@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 from bot.app import build_registry
-from bot.config import DeliveryConfig, load_config
+from bot.config import load_config
 from bot.emulator import BotApiEmulator
 from bot.ingest import store_items
 from storage import chats
@@ -21,32 +19,17 @@ from storage.db import Database
 from storage.sources import sync_sources
 from storage.wards import sync_wards
 from tests.harness import TOKEN
+from tests.reliability.support import (
+    IN_FLIGHT_WINDOW,
+    REPO,
+    quiet_emulator,
+    start_bot,
+    wait_exit,
+    write_config,
+)
 from tests.test_delivery_e2e import SOURCE, news
 
-REPO = Path(__file__).resolve().parents[1]
 CHATS = list(range(5000, 5200))
-IN_FLIGHT_WINDOW = DeliveryConfig().in_flight  # the default window: the most a crash may repeat
-
-
-def write_config(tmp_path: Path, emu: BotApiEmulator) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""
-[telegram]
-token = "{TOKEN}"
-api_url = "{emu.base_url}"
-file_url = "{emu.base_file_url}"
-[storage]
-path = "{tmp_path / "crash.db"}"
-[delivery]
-global_per_second = 60
-per_chat_interval = 1.0
-[[wards.custom]]
-name = "Kim Liên"
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 async def prepare_database(config_path: Path) -> None:
@@ -67,42 +50,13 @@ async def prepare_database(config_path: Path) -> None:
         await db.close()
 
 
-async def wait_exit(process: subprocess.Popen, timeout: float) -> int:
-    """Wait for a process without blocking the loop (the emulator serves on it)."""
-    deadline = time.monotonic() + timeout
-    while process.poll() is None:
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"bot did not exit within {timeout} s")
-        await asyncio.sleep(0.05)
-    return process.returncode
-
-
-def start_bot(config_path: Path, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "WARDNEWS_TOKEN": TOKEN}
-    with log.open("ab") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--config", str(config_path)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-
-
-def open_emulator() -> BotApiEmulator:
-    return BotApiEmulator(
-        TOKEN, global_per_second=None, per_chat_interval=None, group_per_minute=None
-    )
-
-
 async def stop_then_restart(
     tmp_path: Path, emu: BotApiEmulator, stop: signal.Signals, after: int
 ) -> tuple[Counter[int], int, str]:
     """Run the bot until `after` sends, stop it with `stop`, restart it until every
     chat was served, stop it cleanly. Returns messages per chat, sends before the
     stop, and the log."""
-    config_path = write_config(tmp_path, emu)
+    config_path = write_config(tmp_path, emu, db_name="crash.db", per_second=60)
     await prepare_database(config_path)
     log = tmp_path / "bot.log"
     first = start_bot(config_path, log)
@@ -130,7 +84,7 @@ async def stop_then_restart(
 
 
 async def test_kill_9_mid_delivery_loses_nothing(tmp_path):
-    async with open_emulator() as emu:
+    async with quiet_emulator() as emu:
         received, sent_before, log = await stop_then_restart(tmp_path, emu, signal.SIGKILL, 60)
     repeats = sum(n - 1 for n in received.values())
     assert [c for c in CHATS if received[c] == 0] == []
@@ -140,15 +94,15 @@ async def test_kill_9_mid_delivery_loses_nothing(tmp_path):
 
 
 async def test_sigterm_mid_delivery_then_restart_loses_and_repeats_nothing(tmp_path):
-    async with open_emulator() as emu:
+    async with quiet_emulator() as emu:
         received, _, _ = await stop_then_restart(tmp_path, emu, signal.SIGTERM, 40)
     assert [c for c in CHATS if received[c] == 0] == []
     assert sum(n - 1 for n in received.values()) == 0
 
 
 async def test_backup_while_delivering_is_consistent(tmp_path):
-    async with open_emulator() as emu:
-        config_path = write_config(tmp_path, emu)
+    async with quiet_emulator() as emu:
+        config_path = write_config(tmp_path, emu, db_name="crash.db", per_second=60)
         await prepare_database(config_path)
         log = tmp_path / "bot.log"
         bot = start_bot(config_path, log)

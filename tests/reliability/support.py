@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -14,7 +17,6 @@ from aiohttp import web
 from bot.config import DeliveryConfig
 from bot.emulator import BotApiEmulator
 from tests.harness import TOKEN
-from tests.test_crash import start_bot, wait_exit  # noqa: F401  (shared with the crash matrix)
 from tests.test_ingest_e2e import rss
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,6 +29,29 @@ def quiet_emulator() -> BotApiEmulator:
     return BotApiEmulator(
         TOKEN, global_per_second=None, per_chat_interval=None, group_per_minute=None
     )
+
+
+async def wait_exit(process: subprocess.Popen, timeout: float) -> int:
+    """Wait for a process without blocking the loop (the emulator serves on it)."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None:
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"bot did not exit within {timeout} s")
+        await asyncio.sleep(0.05)
+    return process.returncode
+
+
+def start_bot(config_path: Path, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "WARDNEWS_TOKEN": TOKEN}
+    with log.open("ab") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--config", str(config_path)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
 
 
 class LiveFeed:

@@ -31,8 +31,8 @@ from bot.news.wards import WardRegistry, resolve
 from bot.sources.archive import parse_article, parse_listing
 from bot.sources.canonical import canonical_url
 from bot.sources.profiles import get_profile
-from storage.records import StoredItem
 from tests.test_archive import liferay_article
+from tests.test_messages import item, namer
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=VN_TZ)
 T = catalogue("vi")
@@ -271,24 +271,6 @@ URLS = st.one_of(
 )
 
 
-def stored(title: str, summary: str, url: str, wards=("00226",), guessed=False) -> StoredItem:
-    return StoredItem(
-        id=1,
-        source="s",
-        url=url,
-        title=title,
-        summary=summary,
-        author=None,
-        published_at=datetime(2021, 1, 4, 10, 44, tzinfo=UTC),
-        date_guessed=guessed,
-        wards=wards,
-    )
-
-
-def namer(code: str) -> str:
-    return {"00226": "phường Văn Miếu - Quốc Tử Giám"}.get(code, code)
-
-
 def check_rendered(rendered) -> None:
     text, entities = parse_html(rendered.html)
     assert text == rendered.plain  # the plain fallback says exactly what the HTML shows
@@ -301,7 +283,7 @@ def check_rendered(rendered) -> None:
 @SOME
 @given(title=TEXT, summary=TEXT, url=URLS, guessed=st.booleans())
 def test_an_item_renders_to_its_plain_text_in_valid_html(title, summary, url, guessed):
-    check_rendered(render_item(stored(title, summary, url, guessed=guessed), namer, T))
+    check_rendered(render_item(item(title, summary, url, guessed=guessed), namer, T))
 
 
 @SOME
@@ -312,7 +294,7 @@ def test_an_item_renders_to_its_plain_text_in_valid_html(title, summary, url, gu
 )
 def test_a_list_renders_to_its_plain_text_in_valid_html(header, items, start):
     assume(header.strip())
-    shown = [stored(title, "", url) for title, url in items]
+    shown = [item(title, "", url) for title, url in items]
     check_rendered(render_list(header, shown, namer, T, start=start))
 
 
